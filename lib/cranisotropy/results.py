@@ -1,0 +1,237 @@
+"""The machine-readable record of a chapter: numbers, checks, and claims of the papers.
+
+Each chapter creates one :class:`ChapterResults` and writes through it; the file
+``_build/results/<chapter>.json`` is rewritten after every call, so it is complete even when a
+later cell fails.  Three kinds of entry:
+
+* ``values``: every number the prose quotes (use :meth:`ChapterResults.glue`, which also hands the
+  formatted number to myst-nb's ``glue`` so the text shows exactly what was computed);
+* ``checks``: named assertions (:meth:`ChapterResults.check` raises when the check fails, so a
+  broken identity fails the chapter, and records the outcome when it passes);
+* ``claims``: statements of the papers with a measured verdict (:meth:`ChapterResults.claim`),
+  the raw material of the claims ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+
+VERDICTS = ("reproduced", "differs", "not reproducible", "open")
+PAPERS = ("ahlers2014", "zhang-liu2024")
+
+
+class CheckFailed(AssertionError):
+    """A named check of a chapter did not hold."""
+
+
+def _jsonable(value):
+    """Convert numpy / sympy scalars and containers to plain JSON types."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return v if math.isfinite(v) else repr(v)
+    if isinstance(value, (str, type(None))):
+        return value
+    try:  # sympy numbers and similar
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _deviation(measured, expected, relative):
+    if relative:
+        return abs(measured - expected) / abs(expected)
+    return abs(measured - expected)
+
+
+def verdict_from(measured: float, expected: float, tolerance: float, relative: bool) -> str:
+    """``reproduced`` when the deviation is within the tolerance, else ``differs``."""
+    return "reproduced" if _deviation(measured, expected, relative) <= tolerance else "differs"
+
+
+def validate_claim(rec: dict) -> list[str]:
+    """Problems with one claim record (empty list: the verdict is supported by its numbers)."""
+    problems = []
+    cid = rec.get("id", "<no id>")
+    for key in ("id", "paper", "where", "claim", "verdict", "chapter"):
+        if not rec.get(key):
+            problems.append(f"{cid}: missing '{key}'")
+    if rec.get("paper") not in PAPERS:
+        problems.append(f"{cid}: paper must be one of {PAPERS}, got {rec.get('paper')!r}")
+    verdict = rec.get("verdict")
+    if verdict not in VERDICTS:
+        problems.append(f"{cid}: verdict must be one of {VERDICTS}, got {verdict!r}")
+        return problems
+    ev = rec.get("evidence") or {}
+    if verdict in ("reproduced", "differs"):
+        try:
+            measured = float(ev["measured"])
+            expected = float(ev["expected"])
+            tol = float(ev["tolerance"])
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{cid}: verdict '{verdict}' needs numeric evidence measured/expected/tolerance")
+            return problems
+        if not (math.isfinite(measured) and math.isfinite(expected) and tol >= 0):
+            problems.append(f"{cid}: evidence must be finite with tolerance >= 0")
+            return problems
+        supported = verdict_from(measured, expected, tol, bool(ev.get("relative", False)))
+        if supported != verdict:
+            dev = _deviation(measured, expected, bool(ev.get("relative", False)))
+            problems.append(
+                f"{cid}: verdict '{verdict}' not supported: deviation {dev:.3g} vs tolerance {tol:.3g}"
+            )
+    elif not rec.get("reason"):
+        problems.append(f"{cid}: verdict '{verdict}' needs a 'reason'")
+    return problems
+
+
+class ChapterResults:
+    """Collects and writes ``_build/results/<chapter>.json``.
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's file name without suffix (e.g. ``"diffusion"``).
+    parameters : dict, optional
+        The values of the chapter's ``parameters`` cell, recorded for provenance.
+    """
+
+    def __init__(self, chapter: str, parameters: dict | None = None):
+        if not chapter or not isinstance(chapter, str):
+            raise ValueError(f"chapter must be a non-empty string, got {chapter!r}")
+        self.chapter = chapter
+        self.data = {
+            "chapter": chapter,
+            "parameters": _jsonable(parameters or {}),
+            "values": {},
+            "checks": {},
+            "claims": [],
+        }
+        self.path: Path = paths.results_dir() / f"{chapter}.json"
+        self.write()
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=False) + "\n")
+        tmp.replace(self.path)
+
+    # -- values ----------------------------------------------------------------------------
+    def record(self, key: str, value, *, unit: str | None = None, note: str | None = None):
+        """Store ``value`` under ``key`` (with optional unit and note) and return it."""
+        entry = {"value": _jsonable(value)}
+        if unit:
+            entry["unit"] = unit
+        if note:
+            entry["note"] = note
+        self.data["values"][key] = entry
+        self.write()
+        return value
+
+    def glue(self, key: str, value, fmt: str = ".3g", *, unit: str | None = None, note: str | None = None):
+        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose."""
+        self.record(key, value, unit=unit, note=note)
+        text = format(value, fmt) if fmt else str(value)
+        try:
+            from myst_nb import glue as _glue
+        except ImportError:  # a reader's plain Jupyter without myst-nb: nothing to glue into
+            return value
+        _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
+        return value
+
+    # -- checks ----------------------------------------------------------------------------
+    def check(self, key: str, condition, detail: str = "", **numbers) -> bool:
+        """Assert ``condition``; record the outcome (and any ``numbers``) under ``key``.
+
+        Raises :class:`CheckFailed` naming the check when the condition is false, so that the
+        chapter (and the papermill test that runs it) fails.
+        """
+        ok = bool(condition)
+        self.data["checks"][key] = {"passed": ok, "detail": detail, **_jsonable(numbers)}
+        self.write()
+        if not ok:
+            raise CheckFailed(f"[{self.chapter}] check '{key}' failed: {detail} {numbers}")
+        return ok
+
+    # -- claims ----------------------------------------------------------------------------
+    def claim(
+        self,
+        cid: str,
+        *,
+        paper: str,
+        where: str,
+        claim: str,
+        section: str,
+        measured=None,
+        expected=None,
+        tolerance=None,
+        relative: bool = False,
+        quantity: str = "",
+        verdict: str | None = None,
+        reason: str = "",
+        figure: str | None = None,
+    ) -> dict:
+        """Record a claim of a paper with its measured verdict.
+
+        With ``measured``, ``expected`` and ``tolerance`` the verdict is computed (``reproduced``
+        when the deviation is within the tolerance, else ``differs``) unless given explicitly;
+        ``not reproducible`` and ``open`` need a ``reason``.  ``section`` is the label of the
+        chapter section that holds the evidence.
+        """
+        evidence = {"quantity": quantity}
+        if measured is not None:
+            evidence.update(
+                measured=_jsonable(measured),
+                expected=_jsonable(expected),
+                tolerance=_jsonable(tolerance),
+                relative=bool(relative),
+            )
+        if figure:
+            evidence["figure"] = figure
+        if verdict is None:
+            if measured is None or expected is None or tolerance is None:
+                raise ValueError(f"claim {cid}: give measured/expected/tolerance or an explicit verdict")
+            verdict = verdict_from(float(measured), float(expected), float(tolerance), relative)
+        rec = {
+            "id": cid,
+            "paper": paper,
+            "where": where,
+            "claim": claim,
+            "verdict": verdict,
+            "evidence": evidence,
+            "reason": reason,
+            "chapter": self.chapter,
+            "section": section,
+        }
+        problems = validate_claim(rec)
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.data["claims"] = [c for c in self.data["claims"] if c["id"] != cid] + [rec]
+        self.write()
+        return rec
+
+
+
+def load(chapter: str) -> dict:
+    """Read ``_build/results/<chapter>.json``."""
+    path = paths.results_dir() / f"{chapter}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no results for chapter '{chapter}' at {path}: execute the chapter first")
+    return json.loads(path.read_text())

@@ -1,0 +1,7 @@
+"""Shared test set-up: the repository's tools/ folder is importable as ``book`` / ``pages``."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))

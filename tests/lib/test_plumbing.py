@@ -1,0 +1,100 @@
+"""The book's plumbing: validation helpers, results/claims records, figure manifest, angular moments."""
+
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from cranisotropy import angular, figures, results, validate
+
+
+@pytest.fixture
+def build(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRANISOTROPY_BUILD", str(tmp_path))
+    return tmp_path
+
+
+def test_validate_integer():
+    assert validate.integer("l", 3.0, minimum=1) == 3
+    assert list(validate.integer("l", [1, 2], minimum=1)) == [1, 2]
+    with pytest.raises(ValueError, match="l must be >= 1"):
+        validate.integer("l", 0, minimum=1)
+    with pytest.raises(ValueError, match="integer-valued"):
+        validate.integer("l", 2.5)
+    with pytest.raises(ValueError, match="finite"):
+        validate.integer("l", np.nan)
+    with pytest.raises(TypeError):
+        validate.integer("l", True)
+
+
+def test_validate_positive_and_finite():
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        validate.positive("rate", -1)
+    with pytest.raises(ValueError, match="finite"):
+        validate.finite("x", [1.0, np.inf])
+    with pytest.raises(TypeError):
+        validate.finite("x", "1")
+
+
+def test_sphere_moments_against_direct_integration():
+    th, ph = sp.symbols("theta phi")
+    n = (sp.sin(th) * sp.cos(ph), sp.sin(th) * sp.sin(ph), sp.cos(th))
+    for a, b, c in [(0, 0, 0), (2, 0, 0), (0, 2, 2), (4, 0, 0), (1, 1, 0), (2, 2, 2)]:
+        direct = sp.integrate(sp.integrate(n[0]**a * n[1]**b * n[2]**c * sp.sin(th), (th, 0, sp.pi)), (ph, 0, 2 * sp.pi))
+        assert sp.simplify(direct - angular.sphere_moment(a, b, c)) == 0
+    with pytest.raises(ValueError):
+        angular.sphere_moment(-1, 0, 0)
+
+
+def test_results_record_check_claim(build):
+    R = results.ChapterResults("demo", parameters={"a": np.float64(1.5)})
+    R.record("x", np.float32(2.0), unit="pc")
+    assert R.check("ok", True, "fine")
+    with pytest.raises(results.CheckFailed, match="demo.*bad"):
+        R.check("bad", False, "broken identity")
+    R.claim("c1", paper="ahlers2014", where="Eq. 1", claim="x", section="s", measured=1.0, expected=1.0,
+            tolerance=0.1)
+    data = json.loads((build / "results" / "demo.json").read_text())
+    assert data["parameters"] == {"a": 1.5}
+    assert data["values"]["x"] == {"value": 2.0, "unit": "pc"}
+    assert data["checks"]["ok"]["passed"] and not data["checks"]["bad"]["passed"]
+    assert data["claims"][0]["verdict"] == "reproduced"
+
+
+def test_claim_with_unsupported_verdict_is_rejected(build):
+    R = results.ChapterResults("demo")
+    with pytest.raises(ValueError, match="not supported"):
+        R.claim("c2", paper="ahlers2014", where="Eq. 1", claim="x", section="s", measured=2.0, expected=1.0,
+                tolerance=0.1, verdict="reproduced")
+    with pytest.raises(ValueError, match="reason"):
+        R.claim("c3", paper="ahlers2014", where="Eq. 1", claim="x", section="s", verdict="open")
+
+
+def test_validate_claim_catches_bad_records():
+    good = dict(id="a", paper="ahlers2014", where="w", claim="c", verdict="differs", chapter="ch",
+                evidence=dict(measured=2.0, expected=1.0, tolerance=0.5, relative=False))
+    assert results.validate_claim(good) == []
+    assert results.validate_claim({**good, "verdict": "reproduced"})
+    assert results.validate_claim({**good, "paper": "other"})
+    assert results.validate_claim({**good, "verdict": "maybe"})
+
+
+def test_figure_manifest(build):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    figures.save(fig, "demo-fig", chapter="demo", caption="a line", parameters={"k": 1})
+    with pytest.raises(ValueError, match="original"):
+        figures.save(fig, "ahlers2014-fig1", chapter="demo", caption="x")
+    with pytest.raises(ValueError, match="figure id"):
+        figures.save(fig, "Bad Id", chapter="demo", caption="x")
+    m = figures.load_manifest()
+    assert m["demo-fig"]["chapter"] == "demo"
+    assert (build / m["demo-fig"]["png"]).is_file() and (build / m["demo-fig"]["pdf"]).is_file()
+    pdf1 = (build / m["demo-fig"]["pdf"]).read_bytes()
+    figures.save(fig, "demo-fig", chapter="demo", caption="a line")
+    assert (build / m["demo-fig"]["pdf"]).read_bytes() == pdf1  # reproducible PDF
+    plt.close(fig)
