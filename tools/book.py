@@ -214,10 +214,12 @@ def split_parameters(pairs: list[list[str]], names: list[str]) -> dict[str, dict
 
 
 # -- rendering ---------------------------------------------------------------------------------
-def stale_chapters() -> list[str]:
+def stale_chapters(only: list[str] | None = None) -> list[str]:
     """Chapters whose executed notebook is missing, failed, or older than their inputs."""
     problems = []
     for name, src in chapters().items():
+        if only and name not in only:
+            continue
         sp = status_path(name)
         nb = staging_dir() / _rel(src).with_suffix(".ipynb")
         if not sp.is_file() or not nb.is_file():
@@ -231,11 +233,43 @@ def stale_chapters() -> list[str]:
     return problems
 
 
-def stage_pages() -> None:
+def reduced_toc(only: list[str]) -> str:
+    """The toc with only the chapters ``only`` (and every non-notebook page): for a quick check."""
+    keep = []
+    for line in (ROOT / "_toc.yml").read_text().splitlines():
+        m = re.match(r"^\s*-\s*file:\s*(\S+)\s*$", line)
+        if m:
+            src = source_of(m.group(1))
+            if src is not None and is_notebook(src) and src.stem not in only:
+                continue
+            if src is None:  # a generated page: needs the full book
+                continue
+        keep.append(line)
+    # drop parts left without chapters
+    out, i = [], 0
+    while i < len(keep):
+        if re.match(r"^\s*-\s*caption:", keep[i]):
+            j = i + 1
+            while j < len(keep) and not re.match(r"^\s*-\s*caption:", keep[j]):
+                j += 1
+            if any(re.match(r"^\s*-\s*file:", ln) for ln in keep[i:j]):
+                out.extend(keep[i:j])
+            i = j
+        else:
+            out.append(keep[i])
+            i += 1
+    return "\n".join(out) + "\n"
+
+
+def stage_pages(only: list[str] | None = None) -> None:
     """Copy config and non-notebook pages next to the executed notebooks; generate pages."""
     stage = staging_dir()
-    for f in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / f, stage / f)
+    stage.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
+    if only:
+        (stage / "_toc.yml").write_text(reduced_toc(only))
+    else:
+        shutil.copy2(ROOT / "_toc.yml", stage / "_toc.yml")
     for p in (ROOT / "book").rglob("*"):
         if p.is_dir() or "__pycache__" in p.parts or p.name.startswith("."):
             continue
@@ -247,12 +281,13 @@ def stage_pages() -> None:
     pages.generate(stage, BUILD)
 
 
-def html() -> None:
-    problems = stale_chapters()
+def html(only: list[str] | None = None) -> None:
+    """Strict render of the executed chapters (``only``: a partial book of these chapters)."""
+    problems = stale_chapters(only)
     if problems:
         raise SystemExit("error: cannot render the book from these chapters:\n  "
                          + "\n  ".join(problems) + "\nrun `make figures` (or `make book`) first")
-    stage_pages()
+    stage_pages(only)
     for sub in ("html", ".doctrees", "jupyter_execute"):
         shutil.rmtree(BUILD / sub, ignore_errors=True)
     cmd = [sys.executable, "-m", "jupyter_book", "build", str(staging_dir()),
@@ -277,7 +312,9 @@ def main(argv=None) -> int:
     ex = sub.add_parser("execute", help="execute chapters with papermill")
     ex.add_argument("--chapter", action="append", default=[], help="chapter name (repeatable); default: all")
     ex.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
-    sub.add_parser("html", help="strict HTML build from the executed notebooks")
+    hp = sub.add_parser("html", help="strict HTML build from the executed notebooks")
+    hp.add_argument("--chapter", action="append", default=[],
+                    help="render a partial book with only these chapters (a quick check)")
     sub.add_parser("list", help="list the chapters and their parameters")
     args = ap.parse_args(argv)
 
@@ -288,7 +325,7 @@ def main(argv=None) -> int:
                 print(f"    -p {k} {v}")
         return 0
     if args.cmd == "html":
-        html()
+        html(args.chapter or None)
         return 0
 
     names = args.chapter or list(chapters())
