@@ -7,15 +7,21 @@ coverage), the statistical error-bar ends where visible (NaN where hidden by the
 shaded box around each point, and the 1/2/3-sigma isotropic-noise bands.  See
 ``data/icecube12yr/README.md`` for the source, the method and the precision (markers
 +-0.012 dex).  ``load_crosscheck()`` reads the independent reading of the C~_l-versus-energy
-figure.
+figure; :func:`digitisation_stats` turns it into the digitisation precision.
 
-Every malformed file raises :class:`DataFormatError` naming the file, the line and the problem.
+Every malformed file raises :class:`DataFormatError` naming the file, the line and the problem
+(``str(err) == "<file>:<line>: <problem>"``; also ``err.path``, ``err.line``, ``err.problem``).
+
+Units: ``median_energy_TeV`` in TeV (median primary energy of the bin, as labelled in the
+figure legends); every C~_l, band and box edge is the dimensionless pseudo-power of the
+relative-intensity map.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +42,19 @@ _OPTIONAL = {"stat_lo", "stat_hi", "box_lo", "box_hi"}
 CROSSCHECK_COLUMNS = ["energy_label", "E_TeV_from_axis", "ell", "C_tilde_CEfig", "marker_pixels",
                       "occluded", "C_tilde_GIF", "dlog10"]
 ELL_RANGE = (1, 40)
+# dlog10 is tabulated to 3 decimals from values with 4 significant digits: |dlog10 -
+# log10(C_CEfig/C_GIF)| <= 0.0005 + 2 * log10(1 + 5e-4) ~ 0.00093
+_DLOG10_ROUNDING = 1.0e-3
 
 
 class DataFormatError(ValueError):
     """A data file does not have the documented format; the message names file, line, problem."""
+
+    def __init__(self, path, line, problem: str):
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        super().__init__(f"{path}:{line}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -58,12 +73,23 @@ class EnergyBin:
     noise_hi: np.ndarray          # shape (3, n): upper edges
     lo_clipped: np.ndarray        # True: lower band edges are set by the plot floor 1e-12
 
-    def above_noise(self, nsigma: int = 3) -> np.ndarray:
-        """Boolean mask: C~_l above the upper edge of the ``nsigma`` (1, 2 or 3) noise band."""
+    def _nsigma(self, nsigma) -> int:
         nsigma = validate.integer("nsigma", nsigma, minimum=1, allow_array=False)
         if nsigma > 3:
             raise ValueError(f"nsigma must be 1, 2 or 3, got {nsigma}")
-        return self.C > self.noise_hi[nsigma - 1]
+        return nsigma
+
+    def above_noise(self, nsigma: int = 3) -> np.ndarray:
+        """Boolean mask: C~_l above the upper edge of the ``nsigma`` (1, 2 or 3) noise band."""
+        return self.C > self.noise_hi[self._nsigma(nsigma) - 1]
+
+    def noise_margin_dex(self, nsigma: int = 3) -> np.ndarray:
+        """log10(C~_l / upper edge of the ``nsigma`` noise band): > 0 above the band."""
+        return np.log10(self.C / self.noise_hi[self._nsigma(nsigma) - 1])
+
+    def ell_ranges_above_noise(self, nsigma: int = 3) -> list[tuple[int, int]]:
+        """Runs of consecutive l above the ``nsigma`` band, as ``[(first, last), ...]``."""
+        return ell_runs(self.ell[self.above_noise(nsigma)])
 
     def select(self, ell) -> dict:
         """The row(s) for multipole(s) ``ell`` as a dict of arrays."""
@@ -96,6 +122,18 @@ class IceCubeSpectra:
         e = validate.positive("energy_TeV", energy_TeV, allow_array=False)
         return self.bins[int(np.argmin(np.abs(np.log(self.energies_TeV / e))))]
 
+    def cl_vs_energy(self, ell: int) -> dict:
+        """C~_l of one multipole across the bins: dict of arrays E_TeV, C, stat_lo, stat_hi,
+        box_lo, box_hi, noise_lo, noise_hi (shape (3, nbins)), labels."""
+        ell = validate.integer("ell", ell, minimum=ELL_RANGE[0], allow_array=False)
+        rows = [b.select(ell) for b in self.bins]
+        out = {k: np.array([r[k][0] for r in rows]) for k in ("C", "stat_lo", "stat_hi", "box_lo", "box_hi")}
+        out["noise_lo"] = np.array([r["noise_lo"][:, 0] for r in rows]).T
+        out["noise_hi"] = np.array([r["noise_hi"][:, 0] for r in rows]).T
+        out["E_TeV"] = self.energies_TeV
+        out["labels"] = self.labels
+        return out
+
     def __getitem__(self, label: str) -> EnergyBin:
         for b in self.bins:
             if b.label == label:
@@ -109,6 +147,48 @@ class IceCubeSpectra:
         return len(self.bins)
 
 
+def ell_runs(ells) -> list[tuple[int, int]]:
+    """Group sorted integers into runs of consecutive values: [1,2,3,5] -> [(1,3), (5,5)]."""
+    ells = [int(v) for v in np.atleast_1d(ells)]
+    runs: list[tuple[int, int]] = []
+    for v in ells:
+        if runs and v == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
+
+
+def format_runs(runs) -> str:
+    """``[(1, 3), (5, 5)]`` -> ``"1-3, 5"`` (en dash); ``"none"`` when empty."""
+    if not runs:
+        return "none"
+    return ", ".join(f"{a}" if a == b else f"{a}\u2013{b}" for a, b in runs)
+
+
+def read_header(path: str | Path | None = None) -> str:
+    """The ``#`` comment lines at the top of a data file (without the ``#``), joined by newlines."""
+    path = Path(path) if path is not None else paths.data_dir() / SPECTRUM_FILE
+    out = []
+    with open(path) as fh:
+        for ln in fh:
+            if not ln.lstrip().startswith("#"):
+                break
+            out.append(ln.lstrip()[1:].rstrip("\n"))
+    return "\n".join(out)
+
+
+def pixels_per_decade(path: str | Path | None = None) -> float:
+    """Vertical scale of the source figure, px per decade of C~_l, from the calibration line of
+    the file's header ("y (log): 1e-6 at px 44, 1e-12 at px 294")."""
+    path = Path(path) if path is not None else paths.data_dir() / SPECTRUM_FILE
+    m = re.search(r"y \(log\):?\s*([0-9.eE+-]+) at px (\d+),\s*([0-9.eE+-]+) at px (\d+)", read_header(path))
+    if m is None:
+        raise DataFormatError(path, 1, "no y-axis calibration 'y (log): V1 at px P1, V2 at px P2' in the header")
+    v1, p1, v2, p2 = float(m[1]), int(m[2]), float(m[3]), int(m[4])
+    return abs(p2 - p1) / abs(math.log10(v1 / v2))
+
+
 def _rows(path: Path, columns: list[str]):
     """Yield (line number, dict) for the data rows of a CSV with '#' comment lines."""
     if not path.is_file():
@@ -117,22 +197,25 @@ def _rows(path: Path, columns: list[str]):
         lines = list(enumerate(fh, start=1))
     body = [(n, ln) for n, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not body:
-        raise DataFormatError(f"{path}: empty file (no header, no data rows)")
+        raise DataFormatError(path, len(lines) + 1 if lines else 1,
+                              f"empty file: no header and no data rows ({len(lines)} line(s), all blank or comments)")
     n_head, head = body[0]
-    header = next(csv.reader([head]))
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in next(csv.reader([head]))]
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise DataFormatError(path, n_head, f"header repeats column(s) {dup}")
     missing = [c for c in columns if c not in header]
     if missing:
-        raise DataFormatError(f"{path}:{n_head}: header lacks column(s) {missing}")
+        raise DataFormatError(path, n_head, f"header lacks column(s) {missing}")
     extra = [c for c in header if c not in columns]
     if extra:
-        raise DataFormatError(f"{path}:{n_head}: unexpected column(s) {extra}")
+        raise DataFormatError(path, n_head, f"unexpected column(s) {extra}")
     if len(body) == 1:
-        raise DataFormatError(f"{path}: no data rows after the header (line {n_head})")
+        raise DataFormatError(path, n_head, "no data rows after the header")
     for n, ln in body[1:]:
         vals = next(csv.reader([ln]))
         if len(vals) != len(header):
-            raise DataFormatError(f"{path}:{n}: expected {len(header)} fields, found {len(vals)}")
+            raise DataFormatError(path, n, f"expected {len(header)} fields, found {len(vals)}")
         yield n, dict(zip(header, (v.strip() for v in vals)))
 
 
@@ -140,60 +223,112 @@ def _number(path, n, col, text, *, optional=False, positive=True):
     if text == "":
         if optional:
             return math.nan
-        raise DataFormatError(f"{path}:{n}: column '{col}' is empty")
+        raise DataFormatError(path, n, f"column '{col}' is empty")
     try:
         v = float(text)
     except ValueError:
-        raise DataFormatError(f"{path}:{n}: column '{col}' is not a number: {text!r}") from None
+        raise DataFormatError(path, n, f"column '{col}' is not a number: {text!r}") from None
     if not math.isfinite(v):
-        raise DataFormatError(f"{path}:{n}: column '{col}' is not finite: {text!r}")
+        raise DataFormatError(path, n, f"column '{col}' is not finite: {text!r}")
     if positive and v <= 0:
-        raise DataFormatError(f"{path}:{n}: column '{col}' must be > 0, got {text!r}")
+        raise DataFormatError(path, n, f"column '{col}' must be > 0, got {text!r}")
     return v
+
+
+def _ell(path, n, text) -> int:
+    ell_f = _number(path, n, "ell", text, positive=False)
+    if ell_f != int(ell_f) or not ELL_RANGE[0] <= ell_f <= ELL_RANGE[1]:
+        raise DataFormatError(path, n, f"ell must be an integer in {list(ELL_RANGE)}, got {text!r}")
+    return int(ell_f)
+
+
+def _flag(path, n, col, text) -> bool:
+    if text not in ("0", "1"):
+        raise DataFormatError(path, n, f"{col} must be 0 or 1, got {text!r}")
+    return text == "1"
+
+
+def _check_order(path, n, v):
+    """Consistency of one row: error bar and box around the point, noise bands nested."""
+    C = v["C_tilde"]
+    for lo, hi in (("stat_lo", "stat_hi"), ("box_lo", "box_hi")):
+        if not math.isnan(v[lo]) and v[lo] > C:
+            raise DataFormatError(path, n, f"{lo} = {v[lo]:g} lies above C_tilde = {C:g}")
+        if not math.isnan(v[hi]) and v[hi] < C:
+            raise DataFormatError(path, n, f"{hi} = {v[hi]:g} lies below C_tilde = {C:g}")
+    for k in (1, 2, 3):
+        if v[f"noise{k}sig_lo"] > v[f"noise{k}sig_hi"]:
+            raise DataFormatError(path, n, f"noise{k}sig_lo > noise{k}sig_hi")
+    for k in (1, 2):
+        if v[f"noise{k}sig_hi"] > v[f"noise{k + 1}sig_hi"] or v[f"noise{k}sig_lo"] < v[f"noise{k + 1}sig_lo"]:
+            raise DataFormatError(path, n, f"the {k}-sigma noise band is not inside the {k + 1}-sigma band")
 
 
 def load_icecube12yr(path: str | Path | None = None) -> IceCubeSpectra:
     """Read and validate the digitised IceCube 12-year pseudo-power spectra.
 
     Checks: the documented columns; numbers where numbers belong; no NaN or infinity; C~_l and
-    every band or box edge > 0; integer l in 1..40; one median energy per bin label; no
-    duplicated (bin, l) row; each bin complete with l = 1..40 in order; bins ordered by energy.
+    every band or box edge > 0; integer l in 1..40; one median energy per bin label; the rows of
+    a bin contiguous, with l = 1, 2, ..., 40 in order (a duplicated or missing l is named with its
+    line); error-bar and box ends on the right side of C~_l; noise bands nested (1 in 2 in 3
+    sigma); bins in increasing median energy.
     """
     path = Path(path) if path is not None else paths.data_dir() / SPECTRUM_FILE
     per_bin: dict[str, dict] = {}
     order: list[str] = []
+    current = None   # label of the bin being read
+    last_line = None
+
+    def close(label, line):
+        b = per_bin[label]
+        if b["last_ell"] != ELL_RANGE[1]:
+            raise DataFormatError(path, line, f"bin {label!r} ends at ell={b['last_ell']}: lacks ell "
+                                              f"{list(range(b['last_ell'] + 1, ELL_RANGE[1] + 1))}")
+
     for n, row in _rows(path, SPECTRUM_COLUMNS):
         label = row["energy_label"]
         if not label:
-            raise DataFormatError(f"{path}:{n}: empty energy_label")
+            raise DataFormatError(path, n, "empty energy_label")
         energy = _number(path, n, "median_energy_TeV", row["median_energy_TeV"])
-        ell_f = _number(path, n, "ell", row["ell"])
-        if ell_f != int(ell_f) or not ELL_RANGE[0] <= ell_f <= ELL_RANGE[1]:
-            raise DataFormatError(f"{path}:{n}: ell must be an integer in {ELL_RANGE}, got {row['ell']!r}")
-        ell = int(ell_f)
+        ell = _ell(path, n, row["ell"])
         vals = {c: _number(path, n, c, row[c], optional=c in _OPTIONAL) for c in SPECTRUM_COLUMNS[3:-1]}
-        clipped = row["lo_clipped"]
-        if clipped not in ("0", "1"):
-            raise DataFormatError(f"{path}:{n}: lo_clipped must be 0 or 1, got {clipped!r}")
+        clipped = _flag(path, n, "lo_clipped", row["lo_clipped"])
+        _check_order(path, n, vals)
         b = per_bin.get(label)
-        if b is None:
-            b = per_bin[label] = {"energy": energy, "rows": {}, "first_line": n}
+        if label != current:
+            if b is not None:
+                raise DataFormatError(path, n, f"bin {label!r} appears again (first rows from line "
+                                               f"{b['first_line']}): the rows of a bin must be contiguous")
+            if current is not None:
+                close(current, last_line)
+                if energy <= per_bin[current]["energy"]:
+                    raise DataFormatError(path, n, f"bin {label!r} ({energy:g} TeV) does not follow bin "
+                                                   f"{current!r} ({per_bin[current]['energy']:g} TeV) in increasing energy")
+            b = per_bin[label] = {"energy": energy, "rows": {}, "first_line": n, "last_ell": 0}
             order.append(label)
+            current = label
         elif b["energy"] != energy:
-            raise DataFormatError(f"{path}:{n}: bin {label!r} has median energy {energy} here but "
-                                  f"{b['energy']} on line {b['first_line']}")
+            raise DataFormatError(path, n, f"bin {label!r} has median energy {energy:g} here but "
+                                           f"{b['energy']:g} on line {b['first_line']}")
         if ell in b["rows"]:
-            raise DataFormatError(f"{path}:{n}: duplicated row for bin {label!r}, ell={ell} "
-                                  f"(first on line {b['rows'][ell]['line']})")
-        b["rows"][ell] = {**vals, "lo_clipped": clipped == "1", "line": n}
+            raise DataFormatError(path, n, f"duplicated row for bin {label!r}, ell={ell} "
+                                           f"(first on line {b['rows'][ell]['line']})")
+        if ell != b["last_ell"] + 1:
+            if ell < b["last_ell"]:
+                problem = f"ell={ell} after ell={b['last_ell']}: rows of bin {label!r} must be in increasing ell"
+            else:
+                problem = (f"bin {label!r} jumps from ell={b['last_ell']} to ell={ell}: lacks ell "
+                           f"{list(range(b['last_ell'] + 1, ell))}")
+            raise DataFormatError(path, n, problem)
+        b["last_ell"] = ell
+        b["rows"][ell] = {**vals, "lo_clipped": clipped, "line": n}
+        last_line = n
+    close(current, last_line)
+
     bins = []
     for label in order:
         b = per_bin[label]
         ells = sorted(b["rows"])
-        expected = list(range(ELL_RANGE[0], ELL_RANGE[1] + 1))
-        if ells != expected:
-            missing = sorted(set(expected) - set(ells))
-            raise DataFormatError(f"{path}: bin {label!r} (from line {b['first_line']}) lacks ell {missing}")
         col = lambda c: np.array([b["rows"][l][c] for l in ells], dtype=float)  # noqa: E731
         bins.append(EnergyBin(
             label=label, median_energy_TeV=b["energy"], ell=np.array(ells), C=col("C_tilde"),
@@ -202,37 +337,79 @@ def load_icecube12yr(path: str | Path | None = None) -> IceCubeSpectra:
             noise_hi=np.array([col(f"noise{k}sig_hi") for k in (1, 2, 3)]),
             lo_clipped=np.array([b["rows"][l]["lo_clipped"] for l in ells]),
         ))
-    energies = [b.median_energy_TeV for b in bins]
-    if energies != sorted(energies) or len(set(energies)) != len(energies):
-        raise DataFormatError(f"{path}: energy bins must have distinct median energies in increasing order, got {energies}")
     return IceCubeSpectra(bins=bins, source=path)
 
 
 def load_crosscheck(path: str | Path | None = None) -> dict:
     """Read the independent reading of the C~_l-versus-energy figure (cross-check file).
 
-    Returns a dict of arrays: energy_label, E_TeV, ell, C_CEfig, marker_pixels, occluded (bool),
-    C_GIF, dlog10 = log10(C_CEfig / C_GIF).
+    Returns a dict of arrays: energy_label, E_TeV (read off that figure's energy axis), ell,
+    C_CEfig (this reading), marker_pixels, occluded (bool: marker partly hidden by another),
+    C_GIF (the value of the main file), dlog10 = log10(C_CEfig / C_GIF) as tabulated, and
+    ``line`` (line numbers).  Checks, besides types and signs, that the tabulated dlog10 equals
+    log10(C_CEfig / C_GIF) to its rounding and that no (bin, l) repeats.
     """
     path = Path(path) if path is not None else paths.data_dir() / CROSSCHECK_FILE
-    out = {k: [] for k in ("energy_label", "E_TeV", "ell", "C_CEfig", "marker_pixels", "occluded", "C_GIF", "dlog10")}
+    out = {k: [] for k in ("energy_label", "E_TeV", "ell", "C_CEfig", "marker_pixels", "occluded", "C_GIF",
+                           "dlog10", "line")}
     seen = {}
     for n, row in _rows(path, CROSSCHECK_COLUMNS):
-        ell_f = _number(path, n, "ell", row["ell"])
-        if ell_f != int(ell_f) or not ELL_RANGE[0] <= ell_f <= ELL_RANGE[1]:
-            raise DataFormatError(f"{path}:{n}: ell must be an integer in {ELL_RANGE}, got {row['ell']!r}")
-        key = (row["energy_label"], int(ell_f))
+        if not row["energy_label"]:
+            raise DataFormatError(path, n, "empty energy_label")
+        ell = _ell(path, n, row["ell"])
+        key = (row["energy_label"], ell)
         if key in seen:
-            raise DataFormatError(f"{path}:{n}: duplicated row {key} (first on line {seen[key]})")
+            raise DataFormatError(path, n, f"duplicated row for bin {key[0]!r}, ell={ell} (first on line {seen[key]})")
         seen[key] = n
-        if row["occluded"] not in ("0", "1"):
-            raise DataFormatError(f"{path}:{n}: occluded must be 0 or 1, got {row['occluded']!r}")
+        pixels = _number(path, n, "marker_pixels", row["marker_pixels"])
+        if pixels != int(pixels):
+            raise DataFormatError(path, n, f"marker_pixels must be an integer, got {row['marker_pixels']!r}")
+        c_ce = _number(path, n, "C_tilde_CEfig", row["C_tilde_CEfig"])
+        c_gif = _number(path, n, "C_tilde_GIF", row["C_tilde_GIF"])
+        dlog = _number(path, n, "dlog10", row["dlog10"], positive=False)
+        if abs(dlog - math.log10(c_ce / c_gif)) > _DLOG10_ROUNDING:
+            raise DataFormatError(path, n, f"dlog10 = {dlog:+.3f} but log10(C_tilde_CEfig/C_tilde_GIF) = "
+                                           f"{math.log10(c_ce / c_gif):+.4f}")
         out["energy_label"].append(row["energy_label"])
         out["E_TeV"].append(_number(path, n, "E_TeV_from_axis", row["E_TeV_from_axis"]))
-        out["ell"].append(int(ell_f))
-        out["C_CEfig"].append(_number(path, n, "C_tilde_CEfig", row["C_tilde_CEfig"]))
-        out["marker_pixels"].append(_number(path, n, "marker_pixels", row["marker_pixels"]))
-        out["occluded"].append(row["occluded"] == "1")
-        out["C_GIF"].append(_number(path, n, "C_tilde_GIF", row["C_tilde_GIF"]))
-        out["dlog10"].append(_number(path, n, "dlog10", row["dlog10"], positive=False))
+        out["ell"].append(ell)
+        out["C_CEfig"].append(c_ce)
+        out["marker_pixels"].append(int(pixels))
+        out["occluded"].append(_flag(path, n, "occluded", row["occluded"]))
+        out["C_GIF"].append(c_gif)
+        out["dlog10"].append(dlog)
+        out["line"].append(n)
     return {k: np.array(v) for k, v in out.items()}
+
+
+def match_crosscheck(spectra: IceCubeSpectra, cc: dict, *, path: str | Path | None = None) -> np.ndarray:
+    """C~_l of ``spectra`` at each (energy_label, ell) of the cross-check rows ``cc``.
+
+    Raises :class:`DataFormatError` naming the cross-check file ``path`` (default: the book's) and
+    the line of a row whose bin label the spectra lack.
+    """
+    path = Path(path) if path is not None else paths.data_dir() / CROSSCHECK_FILE
+    lines = cc.get("line", np.arange(1, len(cc["ell"]) + 1))
+    out = []
+    for label, ell, line in zip(map(str, cc["energy_label"]), cc["ell"], lines):
+        try:
+            b = spectra[label]
+        except KeyError:
+            raise DataFormatError(path, int(line), f"bin {label!r} is not in {spectra.source.name}") from None
+        out.append(b.select(int(ell))["C"][0])
+    return np.array(out)
+
+
+def digitisation_stats(cc: dict, *, include_occluded: bool = False) -> dict:
+    """Agreement of the two independent readings: d = log10(C_CEfig / C_GIF) computed from the
+    tabulated C~_l, over the unoccluded markers (all markers with ``include_occluded``).
+
+    Returns n, mean, std (sample, ddof=1), rms and max_abs of d, in dex.
+    """
+    d = np.log10(np.asarray(cc["C_CEfig"], float) / np.asarray(cc["C_GIF"], float))
+    if not include_occluded:
+        d = d[~np.asarray(cc["occluded"], bool)]
+    if d.size < 2:
+        raise ValueError(f"cc must hold at least 2 usable markers, got {d.size}")
+    return {"n": int(d.size), "mean": float(d.mean()), "std": float(d.std(ddof=1)),
+            "rms": float(np.sqrt(np.mean(d**2))), "max_abs": float(np.abs(d).max())}

@@ -1,0 +1,32 @@
+"""Sphinx extension of this book: keep the pages self-contained and the console clean.
+
+* Jupyter Book 1 always loads ``sphinx_thebe``, which writes its CDN URL into every page (and, in
+  this version, declares it twice, a console error). The book has no live-code launch, so the
+  thebe scripts are dropped from every page.
+* The theme's colour mode defaults to ``light`` on a first visit (an empty mode is a console error).
+"""
+
+
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    keep = []
+    for js in scripts:
+        body = getattr(js, "attributes", {}).get("body", "") or ""
+        name = str(getattr(js, "filename", js) or "")
+        if "THEBE_JS_URL" in body or name.endswith("sphinx-thebe.js") or "unpkg.com/thebe" in name:
+            continue
+        keep.append(js)
+    context["script_files"] = keep
+
+
+# The theme reads the colour mode from localStorage and reports an empty one (a first visit) as
+# a console error; this inline script runs before the theme's deferred script.
+_MODE_JS = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'light'; }"
+
+
+def setup(app):
+    app.connect("html-page-context", _drop_thebe, priority=900)
+    app.add_js_file(None, body=_MODE_JS, priority=1)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

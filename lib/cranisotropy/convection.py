@@ -1,0 +1,163 @@
+"""Angular power spectrum from turbulent convection: Zhang & Liu (2024), Eqs. 8-11 (reconstructed).
+
+With the equipartition (delta_ij) hypothesis and U_l of :mod:`cranisotropy.turbulence` (Eq. 6),
+the dipole-l' coupling of Eqs. 8-9 gives the m-independent diagonal elements (Eq. 10)
+
+    C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1),
+
+for the relative intensity dN/N = sum a_lm Y_lm.  For a power law E = A k^-gamma,
+U_l = (4 pi/3) A lam^(gamma-1) I_l(gamma), so C_l = (g/v)^2 (4 pi/3) A lam^(gamma-1) S_l(gamma)
+with S_l the :func:`spectrum_shape`.
+
+Normalisation (flag Z1 of equations.md) is explicit here.  ``A`` is the amplitude of the spectrum
+with int E dk = <|u|^2>.  A fitted velocity dispersion ``sigma`` maps to A through
+:func:`amplitude_from_sigma` with two switches:
+
+* ``sigma_def="kE"``:   sigma^2 = k E(k) at k = 1/lam, i.e. A lam^(gamma-1) = sigma^2;
+  ``sigma_def="tail"``: sigma^2 = int_(1/lam)^oo E dk, i.e. A lam^(gamma-1) = (gamma-1) sigma^2;
+* ``half=True``: sigma is defined from a spectrum normalised as int E dk = <|u|^2>/2, so the
+  velocity spectrum is twice that (A doubles).
+
+``g`` = -d ln f0 / d ln p = Gamma_CR + 2 (4.7 by default) is the third convention of Z1.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from scipy import special
+
+from . import turbulence, validate
+
+__all__ = [
+    "spectrum_shape",
+    "spectrum_shape_closed",
+    "C_ell_from_U",
+    "amplitude_from_sigma",
+    "C_ell_power_law",
+    "C_ell_spectrum",
+    "SIGMA_DEFS",
+]
+
+SIGMA_DEFS = ("kE", "tail")
+
+
+def _check_shape_range(ell, gamma):
+    ell_b, g_b = np.broadcast_arrays(ell, gamma)
+    if np.any(g_b <= -1):
+        raise ValueError(f"gamma must be > -1, got {gamma!r}")
+    bad = g_b >= 2 * (ell_b - 1) + 1
+    if np.any(bad):
+        raise ValueError(
+            "I_(ell-1) diverges: need gamma < 2*(ell-1)+1 (ell >= 2 for gamma = 5/3); "
+            f"violated for ell={ell_b[bad].ravel()[:5].tolist()}, gamma={g_b[bad].ravel()[:5].tolist()}"
+        )
+
+
+def spectrum_shape(ell, gamma):
+    """S_l(gamma) = [l I_(l-1)(gamma) + (l+1) I_(l+1)(gamma)] / (2l+1), the shape of Eq. 10 for a
+    power law, with I_l of Eq. 7 (:func:`cranisotropy.turbulence.power_law_integral`).
+
+    Vectorised over ``ell`` (integer >= 1; broadcasts with ``gamma``).  ValueError where
+    I_(l-1) diverges (gamma >= 2l - 1) or gamma <= -1.
+    """
+    ell = validate.integer("ell", ell, minimum=1)
+    gamma = validate.finite("gamma", gamma)
+    _check_shape_range(ell, gamma)
+    l = np.asarray(ell)
+    out = (l * turbulence.power_law_integral(l - 1, gamma) + (l + 1) * turbulence.power_law_integral(l + 1, gamma)) / (
+        2.0 * l + 1.0
+    )
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def spectrum_shape_closed(ell, gamma):
+    """The same S_l(gamma) in one Gamma-function expression (equations.md, "new closed form"):
+
+    S_l = pi Gamma(gamma+1) / (2^(gamma+2) Gamma(1+gamma/2)^2) [l(l+1) + (gamma^2-1)/4]
+          Gamma(l - (1+gamma)/2) / Gamma(l + (5+gamma)/2)   -> ~ l^-(gamma+1) for l >> 1.
+    """
+    ell = validate.integer("ell", ell, minimum=1)
+    gamma = validate.finite("gamma", gamma)
+    _check_shape_range(ell, gamma)
+    l = np.asarray(ell, dtype=float)
+    g = np.asarray(gamma, dtype=float)
+    ln = (
+        np.log(np.pi)
+        + special.gammaln(g + 1)
+        - (g + 2) * np.log(2.0)
+        - 2 * special.gammaln(1 + g / 2)
+        + special.gammaln(l - (1 + g) / 2)
+        - special.gammaln(l + (5 + g) / 2)
+    )
+    out = (l * (l + 1) + (g**2 - 1) / 4) * np.exp(ln)
+    return float(out) if out.ndim == 0 else out
+
+
+def C_ell_from_U(U, g=4.7, v=1.0):
+    """Eq. 10: C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1) for l = 1 .. len(U)-2.
+
+    ``U`` is the array U_0, U_1, ..., U_L (any velocity units; ``v`` in the same units).
+    Returns (ell, C) with ell = 1 .. L-1.
+    """
+    U = validate.nonnegative("U", U)
+    U = np.atleast_1d(np.asarray(U, dtype=float))
+    if U.ndim != 1 or U.size < 3:
+        raise ValueError(f"U must be a 1-d array with at least 3 entries (U_0, U_1, U_2), got shape {U.shape}")
+    g = validate.positive("g", g, allow_array=False)
+    v = validate.positive("v", v, allow_array=False)
+    ell = np.arange(1, U.size - 1)
+    C = (g / v) ** 2 * (ell * U[:-2] + (ell + 1) * U[2:]) / (2 * ell + 1)
+    return ell, C
+
+
+def amplitude_from_sigma(sigma, gamma, lam, *, sigma_def: str = "kE", half: bool = False):
+    """A of E(k) = A k^-gamma (normalised int E dk = <|u|^2>) for a velocity dispersion ``sigma``
+    at scale ``lam`` under the convention (``sigma_def``, ``half``) of flag Z1 (see module doc)."""
+    sigma = validate.nonnegative("sigma", sigma)
+    gamma = validate.finite("gamma", gamma, allow_array=False)
+    lam = validate.positive("lam", lam, allow_array=False)
+    if sigma_def not in SIGMA_DEFS:
+        raise ValueError(f"sigma_def must be one of {SIGMA_DEFS}, got {sigma_def!r}")
+    if not isinstance(half, (bool, np.bool_)):
+        raise TypeError(f"half must be a bool, got {half!r}")
+    if sigma_def == "tail" and gamma <= 1:
+        raise ValueError(f"sigma_def='tail' needs gamma > 1 (int_(1/lam)^oo E dk converges), got {gamma!r}")
+    factor = 1.0 if sigma_def == "kE" else gamma - 1.0
+    if half:
+        factor *= 2.0
+    return factor * np.asarray(sigma) ** 2 * lam ** (1.0 - gamma)
+
+
+def C_ell_power_law(ell, gamma, lam, *, A=None, sigma=None, sigma_def: str = "kE", half: bool = False, g=4.7, v=1.0):
+    """Eqs. 7+10: C_l = (g/v)^2 (4 pi/3) A lam^(gamma-1) S_l(gamma) for E = A k^-gamma.
+
+    Give exactly one of ``A`` (int E dk = <|u|^2> normalisation) or ``sigma`` (converted by
+    :func:`amplitude_from_sigma` with ``sigma_def`` and ``half``).  ``sigma`` and ``v`` in the
+    same velocity unit; ``lam`` in the unit of 1/k.  Vectorised over ``ell``.
+    """
+    if (A is None) == (sigma is None):
+        raise ValueError("give exactly one of A or sigma")
+    gamma = validate.finite("gamma", gamma, allow_array=False)
+    lam = validate.positive("lam", lam, allow_array=False)
+    g = validate.positive("g", g, allow_array=False)
+    v = validate.positive("v", v, allow_array=False)
+    if A is None:
+        A = amplitude_from_sigma(sigma, gamma, lam, sigma_def=sigma_def, half=half)
+    else:
+        A = validate.nonnegative("A", A, allow_array=False)
+    return (g / v) ** 2 * 4.0 * np.pi / 3.0 * A * lam ** (gamma - 1.0) * spectrum_shape(ell, gamma)
+
+
+def C_ell_spectrum(ell, E: Callable, lam, *, g=4.7, v=1.0, k_breaks=()):
+    """Eqs. 6+10 for a general spectrum ``E(k)`` (int E dk = <|u|^2>), U_l by quadrature
+    (:func:`cranisotropy.turbulence.U_ell_quad`).  Vectorised over ``ell`` (>= 1)."""
+    ell = validate.integer("ell", ell, minimum=1)
+    g = validate.positive("g", g, allow_array=False)
+    v = validate.positive("v", v, allow_array=False)
+    ells = np.atleast_1d(ell)
+    need = np.unique(np.concatenate([ells - 1, ells + 1]))
+    U = dict(zip(need.tolist(), np.atleast_1d(turbulence.U_ell_quad(need, E, lam, k_breaks=k_breaks))))
+    C = np.array([(g / v) ** 2 * (l * U[l - 1] + (l + 1) * U[l + 1]) / (2 * l + 1) for l in ells.tolist()])
+    return float(C[0]) if np.ndim(ell) == 0 else C

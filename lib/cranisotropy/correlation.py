@@ -1,0 +1,120 @@
+"""The angular auto-correlation function of a sky and its Legendre expansion (Ahlers 2014, Eqs. 9-13).
+
+* :func:`xi_from_cl` is Eq. 10, xi(eta) = sum_l (2l+1) C_l P_l(cos eta) / 4 pi;
+* :func:`pair_correlation` is Eq. 9 on a pixelised sky: the delta-shell of Eq. 9 has measure
+  8 pi^2 = 4 pi x 2 pi, so xi(eta) is the mean product f(p1) f(p2) over all ordered pixel pairs
+  with p1.p2 = cos eta, here binned in cos eta;
+* :func:`power_sum_pixel` and :func:`power_sum_cl` are the two sides of the sum rule behind
+  Eqs. 11-13, 4 pi xi(0) = int f^2 dOmega = sum_l (2l+1) C_l (Parseval).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import validate
+
+
+def _cl_array(cl, name="cl") -> np.ndarray:
+    cl = np.atleast_1d(validate.finite(name, cl))
+    if cl.ndim != 1 or cl.size < 1:
+        raise ValueError(f"{name} must be a 1-D array with at least one entry (l = 0, 1, ...), got shape {cl.shape}")
+    return cl
+
+
+def _map_array(m, name="m") -> np.ndarray:
+    import healpy as hp
+
+    m = np.asarray(validate.finite(name, m), dtype=float)
+    if m.ndim != 1 or not hp.isnpixok(m.size):
+        raise ValueError(f"{name} must be a 1-D HEALPix map (12 Nside^2 pixels), got shape {m.shape}")
+    return m
+
+
+def xi_from_cl(cl, cos_eta) -> np.ndarray:
+    """Eq. 10: xi(eta) = (1/4pi) sum_{l>=0} (2l+1) C_l P_l(cos eta), for C_l given from l = 0.
+
+    Evaluated with the Clenshaw recurrence of :func:`numpy.polynomial.legendre.legval` (stable
+    for the l of a HEALPix map).
+    """
+    cl = _cl_array(cl)
+    mu = validate.finite("cos_eta", cos_eta)
+    if np.any(np.abs(mu) > 1):
+        raise ValueError(f"cos_eta must lie in [-1, 1], got values up to {np.max(np.abs(mu))!r}")
+    ell = np.arange(cl.size)
+    return np.polynomial.legendre.legval(mu, (2 * ell + 1) * cl / (4 * np.pi))
+
+
+def power_sum_cl(cl) -> float:
+    """Right-hand side of the sum rule: sum_l (2l+1) C_l (Eqs. 12-13 times 4 pi)."""
+    cl = _cl_array(cl)
+    return float(np.sum((2 * np.arange(cl.size) + 1) * cl))
+
+
+def power_sum_pixel(m) -> float:
+    """Left-hand side of the sum rule on a pixelised sky: int f^2 dOmega ~ 4 pi mean(f^2).
+
+    HEALPix pixels have equal area, so the mean over pixels is the pixel-quadrature of the sphere
+    average; equal to sum_l (2l+1) C_l (Parseval) up to the quadrature error of the pixelisation.
+    """
+    m = _map_array(m)
+    return float(4 * np.pi * np.mean(m**2))
+
+
+def pair_correlation(m, nbins: int, model=None, *, oversample: int = 64, chunk: int = 512):
+    """Eq. 9 on a pixelised map: the mean of f_i f_j over all ordered pixel pairs, in bins of cos eta.
+
+    Parameters
+    ----------
+    m : array
+        A HEALPix map (RING ordering).
+    nbins : int
+        Number of equal bins in cos eta on [-1, 1].
+    model : callable, optional
+        A vectorised function of cos eta (e.g. Eq. 10 through :func:`xi_from_cl`).  When given,
+        its mean over the same pairs as each bin is returned too, so that the model is compared
+        with the data at the pairs' actual separations rather than at the bin centres: the pairs
+        are also histogrammed in ``oversample`` sub-bins per bin and the model is evaluated at the
+        mean cos eta of each sub-bin (error ~ (2/(nbins oversample))^2 |xi''| / 24).
+    oversample : int
+        Sub-bins per bin for the model average.
+    chunk : int
+        Rows of the Npix x Npix pair matrix handled at once (memory ~ 8 chunk Npix bytes per array).
+
+    Returns
+    -------
+    edges, xi, counts, model_mean : arrays (edges has nbins + 1 entries; model_mean is None
+    without a model).  The Npix self-pairs (cos eta = 1) fall in the last bin.
+    """
+    import healpy as hp
+
+    m = _map_array(m)
+    nbins = validate.integer("nbins", nbins, minimum=1, allow_array=False)
+    oversample = validate.integer("oversample", oversample, minimum=1, allow_array=False)
+    chunk = validate.integer("chunk", chunk, minimum=1, allow_array=False)
+    if model is not None and not callable(model):
+        raise TypeError(f"model must be callable, got {model!r}")
+    nside = hp.npix2nside(m.size)
+    vec = np.array(hp.pix2vec(nside, np.arange(m.size))).T
+    nfine = nbins * oversample
+    sums, counts, musum = np.zeros(nfine), np.zeros(nfine), np.zeros(nfine)
+    for start in range(0, m.size, chunk):
+        stop = min(start + chunk, m.size)
+        mu = np.clip(vec[start:stop] @ vec.T, -1.0, 1.0).ravel()
+        idx = np.minimum(((mu + 1.0) * (nfine / 2.0)).astype(np.int64), nfine - 1)
+        prod = (m[start:stop, None] * m[None, :]).ravel()
+        sums += np.bincount(idx, weights=prod, minlength=nfine)
+        counts += np.bincount(idx, minlength=nfine)
+        if model is not None:
+            musum += np.bincount(idx, weights=mu, minlength=nfine)
+    edges = np.linspace(-1.0, 1.0, nbins + 1)
+    n = counts.reshape(nbins, oversample).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xi = sums.reshape(nbins, oversample).sum(axis=1) / n
+        model_mean = None
+        if model is not None:
+            filled = counts > 0
+            vals = np.zeros(nfine)
+            vals[filled] = np.asarray(model(musum[filled] / counts[filled]), dtype=float)
+            model_mean = (vals * counts).reshape(nbins, oversample).sum(axis=1) / n
+    return edges, xi, n, model_mean

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from cranisotropy import convection as C
+from cranisotropy import turbulence as T
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.5, 5 / 3, 2.2])
+def test_closed_form_equals_shape(gamma):
+    ell = np.arange(2, 400)
+    a = C.spectrum_shape(ell, gamma)
+    b = C.spectrum_shape_closed(ell, gamma)
+    assert np.allclose(a, b, rtol=1e-12, atol=0)
+
+
+def test_shape_vectorised_scalar():
+    s = C.spectrum_shape([2, 3], 5 / 3)
+    assert s.shape == (2,)
+    assert isinstance(C.spectrum_shape(3, 5 / 3), float)
+    assert s[1] == pytest.approx(C.spectrum_shape(3, 5 / 3), rel=1e-15)
+
+
+def test_large_ell_slope():
+    g = 5 / 3
+    l = np.array([1000, 1001])
+    s = C.spectrum_shape(l, g)
+    slope = np.log(s[1] / s[0]) / np.log(l[1] / l[0])
+    assert slope == pytest.approx(-(g + 1), abs=5e-3)
+
+
+def test_shape_vs_quadrature():
+    g, lam = 5 / 3, 1.0
+    E = lambda k: k ** (-g)
+    ell = np.array([2, 3, 10])
+    q = C.C_ell_spectrum(ell, E, lam, g=1.0, v=1.0)
+    assert np.allclose(q, 4 * np.pi / 3 * C.spectrum_shape(ell, g), rtol=1e-9)
+
+
+def test_C_from_U_and_power_law():
+    g, lam, A = 5 / 3, 10.0, 3.0
+    L = 40
+    U = T.U_ell_power_law(np.arange(0 + 1, L + 1), g, lam, A)  # U_1..U_L
+    U = np.concatenate([[0.0], U])  # U_0 diverges for g>1: placeholder; only l>=2 used
+    ell, Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
+    ref = C.C_ell_power_law(ell[1:], g, lam, A=A, g=4.7, v=2.0)
+    assert np.allclose(Cl[1:], ref, rtol=1e-13)
+
+
+def test_sigma_conventions():
+    g, lam = 5 / 3, 10.0
+    a_kE = C.amplitude_from_sigma(20.0, g, lam)
+    assert a_kE * lam ** (g - 1) == pytest.approx(400.0)
+    a_tail = C.amplitude_from_sigma(20.0, g, lam, sigma_def="tail")
+    assert a_tail / a_kE == pytest.approx(2 / 3)
+    assert C.amplitude_from_sigma(20.0, g, lam, half=True) / a_kE == pytest.approx(2.0)
+    # tail definition: sigma^2 = int_{1/lam}^oo E dk
+    from scipy import integrate
+
+    tail = integrate.quad(lambda k: a_tail * k ** (-g), 1 / lam, np.inf)[0]
+    assert tail == pytest.approx(400.0, rel=1e-8)
+    c1 = C.C_ell_power_law(3, g, lam, sigma=20.0, v=3e5)
+    c2 = C.C_ell_power_law(3, g, lam, A=a_kE, v=3e5)
+    assert c1 == pytest.approx(c2, rel=1e-14)
+
+
+@pytest.mark.parametrize("ell,gamma", [(1, 5 / 3), (1, 1.0), (2, 3.0), (3, -1.0)])
+def test_shape_divergent(ell, gamma):
+    with pytest.raises(ValueError, match="gamma"):
+        C.spectrum_shape(ell, gamma)
+    with pytest.raises(ValueError, match="gamma"):
+        C.spectrum_shape_closed(ell, gamma)
+
+
+def test_error_paths():
+    with pytest.raises(ValueError, match="ell"):
+        C.spectrum_shape(0, 0.5)
+    with pytest.raises(ValueError, match="A or sigma"):
+        C.C_ell_power_law(3, 5 / 3, 10.0)
+    with pytest.raises(ValueError, match="A or sigma"):
+        C.C_ell_power_law(3, 5 / 3, 10.0, A=1.0, sigma=1.0)
+    with pytest.raises(ValueError, match="sigma_def"):
+        C.amplitude_from_sigma(1.0, 5 / 3, 10.0, sigma_def="foo")
+    with pytest.raises(ValueError, match="tail"):
+        C.amplitude_from_sigma(1.0, 0.5, 10.0, sigma_def="tail")
+    with pytest.raises(TypeError, match="half"):
+        C.amplitude_from_sigma(1.0, 5 / 3, 10.0, half="yes")
+    with pytest.raises(ValueError, match="lam"):
+        C.C_ell_power_law(3, 5 / 3, 0.0, A=1.0)
+    with pytest.raises(ValueError, match="g"):
+        C.C_ell_power_law(3, 5 / 3, 1.0, A=1.0, g=0)
+    with pytest.raises(ValueError, match="U"):
+        C.C_ell_from_U([1.0, 2.0])
+    with pytest.raises(ValueError, match="U"):
+        C.C_ell_from_U([1.0, -2.0, 1.0])
