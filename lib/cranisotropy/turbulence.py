@@ -141,11 +141,11 @@ def jl2_integral(ell: int, f: Callable, *, breaks=(), x_tail=None, n_terms: int 
         lambda x: 0.5 * f(x) * (special.spherical_jn(ell, x) ** 2 + special.spherical_yn(ell, x) ** 2),
         X, np.inf, limit=400, epsabs=0, epsrel=1e-12,
     )[0] if not tail_breaks else _smooth_tail_with_breaks(f, ell, X, tail_breaks)
-    osc = _oscillatory_tail(f, ell, X, n_terms)
+    osc = _oscillatory_tail(f, ell, X, n_terms, max(1e-15 * abs(head + body + smooth), 1e-250))
     return head + body + smooth + osc
 
 
-def _oscillatory_tail(f, ell, X, n_terms):
+def _oscillatory_tail(f, ell, X, n_terms, epsabs):
     """int_X^oo f(x) (j_l^2 - y_l^2)/2 dx from the Hankel series of h_l^2, ``n_terms`` corrections."""
     from math import factorial
 
@@ -153,11 +153,10 @@ def _oscillatory_tail(f, ell, X, n_terms):
     b = np.array([factorial(ell + k) / (factorial(k) * factorial(ell - k)) * (0.5j) ** k for k in range(ell + 1)])
     d = np.convolve(b, b)[: n_terms + 1]  # S(x)^2 = sum_n d_n x^-n
     c2, s2 = np.cos(2 * X), np.sin(2 * X)
-    scale = abs(float(f(np.float64(X)))) / X**2 + 1e-300
     total = 0.0
     for n, dn in enumerate(d):
         w = lambda y, n=n: f(y + X) * (y + X) ** (-2.0 - n)
-        kw = dict(weight="wvar", wvar=2.0, epsabs=1e-14 * scale * X**-n, limlst=200)
+        kw = dict(wvar=2.0, epsabs=epsabs, limlst=200)
         ic = integrate.quad(w, 0.0, np.inf, **{**kw, "weight": "cos"})[0]
         is_ = integrate.quad(w, 0.0, np.inf, **{**kw, "weight": "sin"})[0]
         cos_int = ic * c2 - is_ * s2  # int_X^oo f x^(-2-n) cos 2x dx

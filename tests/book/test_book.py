@@ -39,6 +39,27 @@ def test_every_chapter_wrote_results():
         assert data["checks"], f"chapter {name} asserts nothing"
 
 
+def test_figure_manifest():
+    from cranisotropy.figures import PAPER_FIGURES, load_manifest
+
+    manifest = load_manifest()
+    missing = [fid for fid in PAPER_FIGURES if fid not in manifest]
+    assert not missing, f"figures of the papers not regenerated: {missing}"
+    for fid, entry in manifest.items():
+        assert entry["chapter"] in CHAPTERS, f"{fid}: unknown chapter {entry['chapter']}"
+        for key in ("png", "pdf"):
+            path = book.BUILD / entry[key]
+            assert path.is_file() and path.stat().st_size > 1000, f"{fid}: {key} missing or empty"
+
+
+def test_claims_ledger():
+    from cranisotropy import ledger
+
+    records = ledger.collect(book.BUILD / "results")
+    problems = ledger.problems(records)
+    assert not problems, "claims ledger:\n" + "\n".join(problems)
+
+
 def test_html_build():
     book.html()
     assert (book.BUILD / "html" / "index.html").is_file()
