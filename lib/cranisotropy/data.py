@@ -50,7 +50,11 @@ _DLOG10_ROUNDING = 1.0e-3
 class DataFormatError(ValueError):
     """A data file does not have the documented format; the message names file, line, problem."""
 
-    def __init__(self, path, line, problem: str):
+    def __init__(self, path, line=None, problem: str | None = None):
+        if line is None and problem is None:      # old form: DataFormatError("message")
+            self.path, self.line, self.problem = None, None, str(path)
+            super().__init__(str(path))
+            return
         self.path = Path(path)
         self.line = line
         self.problem = problem

@@ -15,7 +15,8 @@ with F_l(0) = ``convection.spectrum_shape(l, gamma)``.  Two independent evaluati
 
 * ``method="subtract"`` (default): the tail is the Eq. 7 closed form minus a finite integral,
   int_x0^oo x^-gamma j_n^2 = I_n(gamma) - int_0^x0 x^-gamma j_n^2 (valid for gamma < 2n+1); both
-  finite integrals are cumulative Gauss-Legendre sums on a graded mesh, vectorised over x0;
+  finite integrals are cumulative Gauss-Legendre sums on a graded mesh, vectorised over x0.
+  Where x0 > 100 (n+1) that difference would cancel, and the tail is integrated directly;
 * ``method="quad"``: the whole integral by :func:`cranisotropy.turbulence.jl2_integral`, which
   treats the oscillatory tail with QUADPACK's Fourier routine (slower; the cross-check).
 
@@ -34,6 +35,7 @@ from . import turbulence, validate
 __all__ = ["spectrum", "broken_integral", "shape", "critical_lambda", "critical_energy"]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
+_FAR = 100.0  # x0 > _FAR (n+1): tail by direct quadrature instead of closed form minus head
 
 
 def spectrum(k, k0, *, A=1.0, gamma=5.0 / 3.0, q=2.0):
@@ -91,6 +93,13 @@ def broken_integral(n, x0, *, gamma=5.0 / 3.0, q=2.0, method="subtract"):
         xs = xa[order]
         low = xs ** (-(gamma + q)) * _cumulative(n, q, xs)
         tail = turbulence.power_law_integral(n, gamma) - _cumulative(n, -gamma, xs)
+        # far beyond the peak of j_n^2 the difference I_n - int_0^x0 cancels: integrate the tail itself
+        far = xs > _FAR * (n + 1)
+        for i in np.flatnonzero(far):
+            a = xs[i]
+            tail[i] = turbulence.jl2_integral(
+                n, lambda x, a=a: np.where(x >= a, np.maximum(x, a) ** (-gamma), 0.0), breaks=[a],
+                x_tail=2.0 * a + 50.0)
         out = np.empty_like(xa)
         out[order] = low + tail
     elif method == "quad":

@@ -39,7 +39,7 @@ def gaussian_map(cl, nside: int, rng: np.random.Generator) -> np.ndarray:
     import healpy as hp
 
     nside = validate.integer("nside", nside, minimum=1, allow_array=False)
-    if not hp.isnsideok(nside):
+    if not hp.isnsideok(nside, nest=True):
         raise ValueError(f"nside must be a power of 2, got {nside!r}")
     alm = gaussian_alm(cl, rng)
     return hp.alm2map(alm, nside, lmax=len(np.atleast_1d(cl)) - 1)

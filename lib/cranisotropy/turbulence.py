@@ -116,12 +116,13 @@ def jl2_integral(ell: int, f: Callable, *, breaks=(), x_tail=None, n_terms: int 
     The oscillatory tail is handled analytically: j_l^2 = M^2/2 + (j_l^2 - y_l^2)/2 with
     M^2 = j_l^2 + y_l^2 free of oscillation, and (j_l^2 - y_l^2)/2 = Re h_l(x)^2 / 2, where the
     spherical Hankel function h_l = (-i)^(l+1) e^(ix)/x sum_k (l+k)!/(k!(l-k)!) (i/2x)^k is a finite
-    series.  On [x_tail, oo) the smooth part is integrated directly and the oscillatory part,
-    truncated after ``n_terms`` powers of 1/x beyond the leading 1/x^2 (its leading form is
-    (-1)^l [-cos 2x/(2x^2) + l(l+1) sin 2x/(2x^3)]), term by term with QUADPACK's Fourier
-    routine (QAWF).  Below x_tail: adaptive quadrature on [0, l+1] (integrable end-point
-    singularities of f), then 24-point Gauss-Legendre panels of width pi/2.  ``breaks`` are
-    points where f has a kink (panel edges are put there).  Default x_tail = max(200, 4 (l+1)^2).
+    series.  On [x_tail, oo) the smooth part is integrated directly (in ln x) and the oscillatory
+    part, truncated after ``n_terms`` powers of 1/x beyond the leading 1/x^2 (leading form
+    (-1)^l [-cos 2x/(2x^2) + l(l+1) sin 2x/(2x^3)]), by half-period Gauss-Legendre sums with Euler
+    averaging.  Below x_tail: adaptive quadrature on [0, l+1] (integrable end-point singularities
+    of f), then 24-point Gauss-Legendre panels of width pi/2.  ``breaks`` are points where f has
+    a kink (panel edges are put there).  Default x_tail = max(200, 4 (l+1)^2).  For f = x^-gamma
+    the result agrees with Eq. 7 to ~1e-12 relative for -0.9 <= gamma <= 3.5, l <= 60.
     """
     ell = validate.integer("ell", ell, minimum=0, allow_array=False)
     if not callable(f):
@@ -137,38 +138,51 @@ def jl2_integral(ell: int, f: Callable, *, breaks=(), x_tail=None, n_terms: int 
     head = integrate.quad(core, 0.0, x1, points=pts, limit=400, epsabs=0, epsrel=1e-13)[0]
     body = _panel_quad(core, x1, X, 0.5 * np.pi, breaks)
     tail_breaks = [b for b in breaks if b > X]
-    smooth = integrate.quad(
-        lambda x: 0.5 * f(x) * (special.spherical_jn(ell, x) ** 2 + special.spherical_yn(ell, x) ** 2),
-        X, np.inf, limit=400, epsabs=0, epsrel=1e-12,
-    )[0] if not tail_breaks else _smooth_tail_with_breaks(f, ell, X, tail_breaks)
-    osc = _oscillatory_tail(f, ell, X, n_terms, max(1e-15 * abs(head + body + smooth), 1e-250))
+    smooth = _smooth_tail(f, ell, X, [b for b in breaks if b > X])
+    osc = _oscillatory_tail(f, ell, X, n_terms)
     return head + body + smooth + osc
 
 
-def _oscillatory_tail(f, ell, X, n_terms, epsabs):
-    """int_X^oo f(x) (j_l^2 - y_l^2)/2 dx from the Hankel series of h_l^2, ``n_terms`` corrections."""
+def _oscillatory_tail(f, ell, X, n_terms, n_half=48, n_avg=24):
+    """int_X^oo f(x) (j_l^2 - y_l^2)/2 dx from the Hankel series of h_l^2 (``n_terms`` corrections).
+
+    Each term int_X^oo f x^(-2-n) e^(2ix) dx is summed over half periods (Gauss-Legendre on each),
+    and the partial sums, which alternate about the limit, are accelerated by repeated averaging
+    of neighbours (Euler transformation).
+    """
     from math import factorial
 
     n_terms = validate.integer("n_terms", n_terms, minimum=0, allow_array=False)
     b = np.array([factorial(ell + k) / (factorial(k) * factorial(ell - k)) * (0.5j) ** k for k in range(ell + 1)])
     d = np.convolve(b, b)[: n_terms + 1]  # S(x)^2 = sum_n d_n x^-n
-    c2, s2 = np.cos(2 * X), np.sin(2 * X)
+    # half-period panels starting at X: e^(2ix) changes sign every pi/2
+    e = X + 0.5 * np.pi * np.arange(n_half + 1)
+    mid = 0.5 * (e[1:] + e[:-1])[:, None]
+    half = 0.25 * np.pi
+    x = mid + half * _GL_X[None, :]
+    fx = np.asarray(f(x), dtype=float)
+    phase = np.exp(2j * x)
     total = 0.0
     for n, dn in enumerate(d):
-        w = lambda y, n=n: f(y + X) * (y + X) ** (-2.0 - n)
-        kw = dict(wvar=2.0, epsabs=epsabs, limlst=200)
-        ic = integrate.quad(w, 0.0, np.inf, **{**kw, "weight": "cos"})[0]
-        is_ = integrate.quad(w, 0.0, np.inf, **{**kw, "weight": "sin"})[0]
-        cos_int = ic * c2 - is_ * s2  # int_X^oo f x^(-2-n) cos 2x dx
-        sin_int = is_ * c2 + ic * s2  # int_X^oo f x^(-2-n) sin 2x dx
-        total += dn.real * cos_int - dn.imag * sin_int
+        pieces = np.sum(half * _GL_W[None, :] * fx * x ** (-2.0 - n) * phase, axis=1)
+        S = np.cumsum(pieces)
+        for _ in range(n_avg):
+            S = 0.5 * (S[1:] + S[:-1])
+        total += (dn * S[-1]).real
     return (-1.0) ** (ell + 1) * 0.5 * total
 
 
-def _smooth_tail_with_breaks(f, ell, X, breaks):
-    edges = [X] + sorted(breaks) + [np.inf]
-    g = lambda x: 0.5 * f(x) * (special.spherical_jn(ell, x) ** 2 + special.spherical_yn(ell, x) ** 2)
-    return sum(integrate.quad(g, a, b, limit=400, epsabs=0, epsrel=1e-12)[0] for a, b in zip(edges[:-1], edges[1:]))
+def _smooth_tail(f, ell, X, breaks):
+    """int_X^oo f(x) M^2/2 dx, M^2 = j_l^2 + y_l^2 (no oscillation), in t = ln(x/X), split at ``breaks``."""
+
+    def g(t):
+        x = X * np.exp(t)
+        with np.errstate(over="ignore", under="ignore"):
+            fx = f(x)
+        return 0.5 * fx * (special.spherical_jn(ell, x) ** 2 + special.spherical_yn(ell, x) ** 2) * x
+
+    edges = [0.0] + [float(np.log(b / X)) for b in sorted(breaks) if b < X * 1e200] + [np.log(1e200)]
+    return sum(integrate.quad(g, a, b, limit=500, epsabs=0, epsrel=1e-12)[0] for a, b in zip(edges[:-1], edges[1:]))
 
 
 def U_ell_quad(ell, E: Callable, lam, *, k_breaks=()):

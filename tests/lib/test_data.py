@@ -416,3 +416,9 @@ def test_crosscheck_unknown_bin(tmp_path, ic):
     with pytest.raises(DataFormatError) as err:
         data.match_crosscheck(ic, load_crosscheck(p), path=p)
     assert err.value.line == i + 1 and err.value.path == p and "bin '25 TeV' is not in" in str(err.value)
+
+
+def test_error_message_form():
+    e = DataFormatError("f.csv", 3, "bad")
+    assert str(e) == "f.csv:3: bad" and e.line == 3 and e.problem == "bad"
+    assert str(DataFormatError("plain message")) == "plain message"   # the older one-argument form

@@ -1,0 +1,192 @@
+"""Angular power spectra on part of the sky (the paragraph after Ahlers 2014, Eq. 21).
+
+IceCube sees only the southern sky, f_sky ~ 1/3.  The paper estimates the relative scatter of the
+measured spectrum as <(Delta C_l)^2>/<C_l>^2 ~ 2/((2l+1) f_sky) for Gaussian a_lm and expects the
+dipole's error to be dominated by its coupling to the quadrupole.  This module provides
+
+* :func:`cap_mask` -- the observed sky dec < dec_max (equatorial, RING) and :func:`sky_fraction`;
+* :func:`eq21_spectrum` -- C_l = C_1 * 18/((2l+1)(l+1)(l+2)) (Eq. 21; C_0 = 0);
+* :func:`coupling_matrix` -- the mode-coupling kernel M_ll' of a mask, <C~_l> = sum_l' M_ll' C_l'
+  for the pseudo-spectrum C~_l of the masked sky (Hivon et al. 2002), with the Wigner 3j
+  symbols (l l' L; 0 0 0) in closed form (:func:`wigner3j_000`);
+* :func:`pseudo_cl_monte_carlo` -- full-sky and masked spectra of Gaussian skies;
+* :func:`variance_estimate` -- the paper's 2/((2l+1) f_sky).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import gammaln
+
+from . import validate
+from .hierarchy import asymptotic_ratio
+from .skies import gaussian_alm
+
+
+def _nside(nside):
+    import healpy as hp
+
+    nside = validate.integer("nside", nside, minimum=1, allow_array=False)
+    if not hp.isnsideok(nside, nest=True):
+        raise ValueError(f"nside must be a power of 2, got {nside!r}")
+    return nside
+
+
+def cap_mask(nside: int, dec_max_deg: float) -> np.ndarray:
+    """Boolean HEALPix map (RING, equatorial): True where the declination is below dec_max_deg.
+
+    Its sky fraction is (1 + sin dec_max)/2 up to pixelisation: 1/3 at dec_max = -19.47 deg.
+    """
+    import healpy as hp
+
+    nside = _nside(nside)
+    dec_max = validate.finite("dec_max_deg", dec_max_deg, allow_array=False)
+    if not -90 < dec_max <= 90:
+        raise ValueError(f"dec_max_deg must lie in (-90, 90], got {dec_max_deg!r}")
+    theta, _ = hp.pix2ang(nside, np.arange(12 * nside**2))
+    return (90.0 - np.degrees(theta)) < dec_max
+
+
+def sky_fraction(mask) -> float:
+    """f_sky: the mean of a (0/1 or weight) mask."""
+    m = np.asarray(validate.finite("mask", np.asarray(mask, dtype=float)))
+    if m.ndim != 1 or np.any(m < 0) or np.any(m > 1):
+        raise ValueError("mask must be a 1-D map with values in [0, 1]")
+    return float(np.mean(m))
+
+
+def eq21_spectrum(lmax: int, c1: float = 1.0) -> np.ndarray:
+    """C_l for l = 0..lmax with C_0 = 0 and C_l = c1 * 18/((2l+1)(l+1)(l+2)) (Eq. 21) for l >= 1."""
+    lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
+    c1 = validate.positive("c1", c1, allow_array=False)
+    cl = np.zeros(lmax + 1)
+    cl[1:] = c1 * asymptotic_ratio(np.arange(1, lmax + 1))
+    return cl
+
+
+def variance_estimate(ell, fsky: float) -> np.ndarray:
+    """The paper's estimate <(Delta C_l)^2>/<C_l>^2 ~ 2/((2l+1) f_sky)."""
+    ell = validate.integer("ell", ell, minimum=0)
+    fsky = validate.positive("fsky", fsky, allow_array=False)
+    if fsky > 1:
+        raise ValueError(f"fsky must be <= 1, got {fsky!r}")
+    return 2.0 / ((2 * np.asarray(ell, dtype=float) + 1) * fsky)
+
+
+def wigner3j_000(l1, l2, l3) -> np.ndarray:
+    """(l1 l2 l3; 0 0 0) in closed form (zero unless J = l1+l2+l3 is even and the triangle holds):
+    (-1)^(J/2) sqrt[(J-2l1)!(J-2l2)!(J-2l3)!/(J+1)!] (J/2)! / ((J/2-l1)!(J/2-l2)!(J/2-l3)!)."""
+    l1, l2, l3 = (np.asarray(validate.integer(n, v, minimum=0)) for n, v in (("l1", l1), ("l2", l2), ("l3", l3)))
+    l1, l2, l3 = np.broadcast_arrays(l1, l2, l3)
+    J = l1 + l2 + l3
+    ok = (J % 2 == 0) & (l3 <= l1 + l2) & (l3 >= np.abs(l1 - l2))
+    g = J // 2
+    Jf, gf = J.astype(float), g.astype(float)
+    a, b, c = (np.where(ok, x, 0).astype(float) for x in (l1, l2, l3))
+    logv = (0.5 * (gammaln(Jf - 2 * a + 1) + gammaln(Jf - 2 * b + 1) + gammaln(Jf - 2 * c + 1) - gammaln(Jf + 2))
+            + gammaln(gf + 1) - gammaln(gf - a + 1) - gammaln(gf - b + 1) - gammaln(gf - c + 1))
+    with np.errstate(invalid="ignore", over="ignore"):
+        val = np.where(ok, (-1.0) ** g * np.exp(np.where(ok, logv, 0.0)), 0.0)
+    return val
+
+
+def coupling_matrix(mask, lmax: int) -> np.ndarray:
+    """M_ll' (l, l' = 0..lmax) with <C~_l> = sum_l' M_ll' C_l' for the masked sky mask * f:
+
+    M_ll' = (2l'+1)/(4 pi) sum_L (2L+1) W_L (l l' L; 0 0 0)^2, W_L the power spectrum of the mask.
+    """
+    import healpy as hp
+
+    m = np.asarray(validate.finite("mask", np.asarray(mask, dtype=float)))
+    if m.ndim != 1 or not hp.isnpixok(m.size):
+        raise ValueError("mask must be a HEALPix map")
+    lmax = validate.integer("lmax", lmax, minimum=0, allow_array=False)
+    wl = hp.anafast(m, lmax=2 * lmax)
+    ell = np.arange(lmax + 1)
+    L = np.arange(2 * lmax + 1)
+    w3 = wigner3j_000(ell[:, None, None], ell[None, :, None], L[None, None, :]) ** 2
+    return (2 * ell[None, :] + 1) / (4 * np.pi) * np.einsum("ijk,k->ij", w3, (2 * L + 1) * wl)
+
+
+def pseudo_cl_monte_carlo(cl, mask, n_real: int, rng: np.random.Generator, lmax: int, *,
+                          progress: bool = False):
+    """Full-sky and masked spectra of ``n_real`` Gaussian skies with spectrum ``cl``.
+
+    Each sky is synthesised band-limited at len(cl) - 1 on the mask's Nside; returns
+    ``(full, masked)``, arrays (n_real, lmax + 1) with the anafast spectra of the full map and of
+    the masked map (the pseudo-C_l, not divided by f_sky).
+    """
+    import healpy as hp
+
+    cl = np.atleast_1d(validate.nonnegative("cl", cl))
+    m = np.asarray(validate.finite("mask", np.asarray(mask, dtype=float)))
+    if m.ndim != 1 or not hp.isnpixok(m.size):
+        raise ValueError("mask must be a HEALPix map")
+    n_real = validate.integer("n_real", n_real, minimum=2, allow_array=False)
+    lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    nside = hp.npix2nside(m.size)
+    full, masked = np.empty((n_real, lmax + 1)), np.empty((n_real, lmax + 1))
+    it = range(n_real)
+    if progress:
+        from tqdm.auto import tqdm
+        it = tqdm(it, desc="Gaussian skies")
+    for i in it:
+        alm = gaussian_alm(cl, rng)
+        sky = hp.alm2map(alm, nside, lmax=cl.size - 1)
+        full[i] = hp.alm2cl(alm, lmax=cl.size - 1)[: lmax + 1]
+        masked[i] = hp.anafast(sky * m, lmax=lmax, iter=1)
+    return full, masked
+
+
+def cap_coupling(dec_max_deg: float, lmax_out: int, lmax_in: int) -> np.ndarray:
+    """K^m_{ll'} = int_cap Y_lm Y*_l'm dOmega for the ideal cap dec < dec_max (m = 0..lmax_out).
+
+    Array (lmax_out + 1, lmax_out + 1, lmax_in + 1) indexed [m, l, l'] (zero where l < m or
+    l' < m).  An azimuthally symmetric mask couples only equal m, so the masked sky has
+    a~_lm = sum_l' K^m_{ll'} a_l'm.  Gauss-Legendre quadrature in cos theta with enough nodes to
+    be exact for the polynomial integrand.
+    """
+    from scipy.special import sph_harm_y
+
+    dec_max = validate.finite("dec_max_deg", dec_max_deg, allow_array=False)
+    if not -90 < dec_max <= 90:
+        raise ValueError(f"dec_max_deg must lie in (-90, 90], got {dec_max_deg!r}")
+    lmax_out = validate.integer("lmax_out", lmax_out, minimum=0, allow_array=False)
+    lmax_in = validate.integer("lmax_in", lmax_in, minimum=lmax_out, allow_array=False)
+    xmax = np.sin(np.radians(dec_max))          # dec < dec_max  <=>  cos(colatitude) < sin(dec_max)
+    nodes, weights = np.polynomial.legendre.leggauss(lmax_in + lmax_out // 2 + 8)
+    x = -1 + (nodes + 1) * (xmax + 1) / 2
+    w = weights * (xmax + 1) / 2
+    theta = np.arccos(x)
+    K = np.zeros((lmax_out + 1, lmax_out + 1, lmax_in + 1))
+    ell = np.arange(lmax_in + 1)
+    for m in range(lmax_out + 1):
+        lam = np.zeros((lmax_in + 1, x.size))
+        ls = ell[ell >= m]
+        lam[ls] = np.real(sph_harm_y(ls[:, None], m, theta[None, :], 0.0))
+        K[m] = 2 * np.pi * (lam[: lmax_out + 1] * w) @ lam.T
+    return K
+
+
+def cap_pseudo_cl_moments(cl, dec_max_deg: float, lmax: int):
+    """Exact mean and covariance of the pseudo-spectrum C~_l (l = 0..lmax) of a Gaussian sky with
+    spectrum ``cl`` (band-limited at len(cl) - 1) seen through the ideal cap dec < dec_max.
+
+    With S^m_{ll'} = sum_l'' K^m_{ll''} C_l'' K^m_{l'l''} (see :func:`cap_coupling`):
+    <C~_l> = (S^0_ll + 2 sum_{m>0} S^m_ll)/(2l+1) and
+    Cov(C~_l, C~_l') = (2 (S^0_ll')^2 + 4 sum_{m>0} (S^m_ll')^2)/((2l+1)(2l'+1)).
+    """
+    cl = np.atleast_1d(validate.nonnegative("cl", cl))
+    lmax = validate.integer("lmax", lmax, minimum=0, allow_array=False)
+    if cl.ndim != 1 or cl.size <= lmax:
+        raise ValueError(f"cl must be 1-D with more than lmax + 1 = {lmax + 1} entries, got shape {cl.shape}")
+    K = cap_coupling(dec_max_deg, lmax, cl.size - 1)
+    S = np.einsum("mik,k,mjk->mij", K, cl, K)
+    mult = np.full(lmax + 1, 2.0)
+    mult[0] = 1.0
+    two_l1 = 2 * np.arange(lmax + 1) + 1.0
+    mean = np.einsum("m,mii->i", mult, S) / two_l1
+    cov = 2 * np.einsum("m,mij->ij", mult, S**2) / np.outer(two_l1, two_l1)
+    return mean, cov

@@ -1,0 +1,190 @@
+"""Remapping a sky by the flow of a smooth random velocity field on the sphere.
+
+A toy of the mechanism behind Ahlers (2014), Eqs. 11-13: Liouville's theorem makes the map
+from arrival directions at time -T to those at time 0 area-preserving on the sphere, so
+int f^2 dOmega = sum_l (2l+1) C_l is conserved while power moves between multipoles.
+
+* :class:`ZonalField` is a smooth scalar field on the sphere built from low-l spherical
+  harmonics: psi(r) = sum_j c_j P_{l_j}(a_j . r) with random axes a_j (each term is a zonal
+  harmonic of degree l_j about a_j, so psi is band-limited at max l_j);
+* :func:`velocity` gives either the incompressible flow u = r x grad psi (a rotated gradient:
+  tangent to the sphere, surface divergence zero, so its flow map preserves area) or the
+  compressive control u = grad_S psi (the surface gradient: divergence -lap psi != 0);
+* :func:`flow_map` integrates dr/dt = u(r) with fixed-step RK4 (renormalising to |r| = 1), and
+  :func:`remap` evaluates g = f o Phi_{-t} at the pixel centres by back-tracking them, i.e. the
+  sky advected by the flow for a time t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import validate
+
+KINDS = ("incompressible", "compressive")
+
+
+@dataclass(frozen=True)
+class ZonalField:
+    """psi(r) = sum_j coeffs[j] P_{degrees[j]}(axes[j] . r) on the unit sphere."""
+
+    degrees: np.ndarray
+    axes: np.ndarray
+    coeffs: np.ndarray
+
+    def __post_init__(self):
+        deg = validate.integer("degrees", np.atleast_1d(self.degrees), minimum=1)
+        axes = np.asarray(validate.finite("axes", self.axes), dtype=float).reshape(-1, 3)
+        coeffs = np.atleast_1d(validate.finite("coeffs", self.coeffs))
+        if not (len(deg) == len(axes) == len(coeffs)):
+            raise ValueError("degrees, axes and coeffs must have the same length")
+        norms = np.linalg.norm(axes, axis=1)
+        if np.any(norms == 0):
+            raise ValueError("axes must be non-zero vectors")
+        object.__setattr__(self, "degrees", np.atleast_1d(deg))
+        object.__setattr__(self, "axes", axes / norms[:, None])
+        object.__setattr__(self, "coeffs", coeffs)
+
+    def value(self, r: np.ndarray) -> np.ndarray:
+        """psi at unit vectors r (shape (n, 3))."""
+        mu = r @ self.axes.T
+        out = np.zeros(len(r))
+        for j, (deg, c) in enumerate(zip(self.degrees, self.coeffs)):
+            basis = np.zeros(deg + 1)
+            basis[deg] = 1.0
+            out += c * np.polynomial.legendre.legval(mu[:, j], basis)
+        return out
+
+    def gradient(self, r: np.ndarray) -> np.ndarray:
+        """3-D gradient of the extension psi(x) = sum c_j P_l(a_j . x): sum c_j P_l'(a_j . r) a_j."""
+        mu = r @ self.axes.T
+        dpl = np.zeros_like(mu)
+        for j, deg in enumerate(self.degrees):
+            basis = np.zeros(deg + 1)
+            basis[deg] = 1.0
+            dpl[:, j] = np.polynomial.legendre.legval(mu[:, j], np.polynomial.legendre.legder(basis))
+        return (dpl * self.coeffs) @ self.axes
+
+
+def random_field(lmin: int = 2, lmax: int = 4, terms_per_l: int = 3, *, rng: np.random.Generator) -> ZonalField:
+    """A random smooth field: ``terms_per_l`` zonal harmonics of each degree lmin..lmax with
+    isotropic random axes and Gaussian coefficients weighted 1/l(l+1) (so that every degree
+    contributes comparable velocity)."""
+    lmin = validate.integer("lmin", lmin, minimum=1, allow_array=False)
+    lmax = validate.integer("lmax", lmax, minimum=lmin, allow_array=False)
+    terms_per_l = validate.integer("terms_per_l", terms_per_l, minimum=1, allow_array=False)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    degrees = np.repeat(np.arange(lmin, lmax + 1), terms_per_l)
+    axes = rng.standard_normal((degrees.size, 3))
+    coeffs = rng.standard_normal(degrees.size) / np.sqrt(degrees * (degrees + 1.0))
+    return ZonalField(degrees, axes, coeffs)
+
+
+def velocity(field: ZonalField, r: np.ndarray, kind: str = "incompressible") -> np.ndarray:
+    """Tangent velocity at unit vectors r: r x grad psi (``incompressible``) or grad_S psi
+    = (1 - r r^T) grad psi (``compressive``)."""
+    if not isinstance(field, ZonalField):
+        raise TypeError(f"field must be a ZonalField, got {type(field).__name__}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    g = field.gradient(r)
+    if kind == "incompressible":
+        return np.cross(r, g)
+    return g - np.sum(g * r, axis=1, keepdims=True) * r
+
+
+def rms_speed(field: ZonalField, kind: str = "incompressible", nside: int = 32) -> float:
+    """Root-mean-square speed of the flow over the sphere (pixel average), in radians per unit time."""
+    import healpy as hp
+
+    r = np.array(hp.pix2vec(nside, np.arange(12 * nside**2))).T
+    return float(np.sqrt(np.mean(np.sum(velocity(field, r, kind) ** 2, axis=1))))
+
+
+def flow_map(field: ZonalField, r0, t: float, *, kind: str = "incompressible", dt: float = 0.01,
+             scale: float = 1.0) -> np.ndarray:
+    """Positions at time t of points starting at r0 under dr/dt = scale * u(r) (RK4, step <= dt).
+
+    Negative t integrates backwards (the back-tracking of :func:`remap`).  Points are
+    renormalised onto the unit sphere after each step.
+    """
+    r = np.array(validate.finite("r0", r0), dtype=float).reshape(-1, 3)
+    norms = np.linalg.norm(r, axis=1)
+    if np.any(np.abs(norms - 1) > 1e-6):
+        raise ValueError("r0 must be unit vectors")
+    t = validate.finite("t", t, allow_array=False)
+    dt = validate.positive("dt", dt, allow_array=False)
+    scale = validate.finite("scale", scale, allow_array=False)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    nsteps = int(np.ceil(abs(t) / dt))
+    if nsteps == 0:
+        return r / norms[:, None]
+    h = t / nsteps
+
+    def u(x):
+        return scale * velocity(field, x, kind)
+
+    r = r / norms[:, None]
+    for _ in range(nsteps):
+        k1 = u(r)
+        k2 = u(r + 0.5 * h * k1)
+        k3 = u(r + 0.5 * h * k2)
+        k4 = u(r + h * k3)
+        r = r + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+        r /= np.linalg.norm(r, axis=1, keepdims=True)
+    return r
+
+
+def remap(f, nside: int, field: ZonalField, t: float, *, kind: str = "incompressible",
+          dt: float = 0.01, scale: float = 1.0) -> np.ndarray:
+    """The sky g = f o Phi_{-t} at the pixel centres of a HEALPix map (RING) of ``nside``.
+
+    ``f`` is a vectorised function of unit vectors (shape (n, 3)) evaluated at the back-tracked
+    pixel centres, so no interpolation of a pixelised map enters.
+    """
+    import healpy as hp
+
+    if not callable(f):
+        raise TypeError(f"f must be a callable of unit vectors, got {f!r}")
+    nside = validate.integer("nside", nside, minimum=1, allow_array=False)
+    if not hp.isnsideok(nside, nest=True):
+        raise ValueError(f"nside must be a power of 2, got {nside!r}")
+    r = np.array(hp.pix2vec(nside, np.arange(12 * nside**2))).T
+    back = flow_map(field, r, -validate.finite("t", t, allow_array=False), kind=kind, dt=dt, scale=scale)
+    return np.asarray(f(back), dtype=float)
+
+
+def flow_snapshots(field: ZonalField, r0, times, *, kind: str = "incompressible", dt: float = 0.01,
+                   scale: float = 1.0) -> list[np.ndarray]:
+    """Positions of r0 at each of the increasing ``times`` (>= 0; negative direction of time
+    if ``scale`` < 0), integrating once and continuing from the previous snapshot (the flow is
+    autonomous, so Phi_t2 = Phi_(t2 - t1) o Phi_t1)."""
+    times = np.atleast_1d(validate.nonnegative("times", times))
+    if times.ndim != 1 or np.any(np.diff(times) < 0):
+        raise ValueError("times must be a non-decreasing 1-D array")
+    out, r, now = [], np.array(validate.finite("r0", r0), dtype=float).reshape(-1, 3), 0.0
+    for t in times:
+        r = flow_map(field, r, t - now, kind=kind, dt=dt, scale=scale)
+        now = t
+        out.append(r.copy())
+    return out
+
+
+def remap_series(f, nside: int, field: ZonalField, times, *, kind: str = "incompressible",
+                 dt: float = 0.01, scale: float = 1.0) -> np.ndarray:
+    """:func:`remap` at each of the non-decreasing ``times`` (one integration): array (len(times), Npix)."""
+    import healpy as hp
+
+    if not callable(f):
+        raise TypeError(f"f must be a callable of unit vectors, got {f!r}")
+    nside = validate.integer("nside", nside, minimum=1, allow_array=False)
+    if not hp.isnsideok(nside, nest=True):
+        raise ValueError(f"nside must be a power of 2, got {nside!r}")
+    r = np.array(hp.pix2vec(nside, np.arange(12 * nside**2))).T
+    scale = validate.finite("scale", scale, allow_array=False)
+    snaps = flow_snapshots(field, r, times, kind=kind, dt=dt, scale=-scale)   # back-tracking
+    return np.array([np.asarray(f(s), dtype=float) for s in snaps])

@@ -1,0 +1,52 @@
+import healpy as hp
+import numpy as np
+import pytest
+
+from cranisotropy import correlation, skies
+
+
+def test_xi_from_cl_legendre():
+    cl = np.array([0.5, 0.2, 0.1])
+    mu = np.array([-1.0, 0.0, 0.3, 1.0])
+    expected = (0.5 + 3 * 0.2 * mu + 5 * 0.1 * 0.5 * (3 * mu**2 - 1)) / (4 * np.pi)
+    assert np.allclose(correlation.xi_from_cl(cl, mu), expected, rtol=1e-14)
+
+
+def test_xi_zero_lag_is_power_sum():
+    cl = np.random.default_rng(0).uniform(size=20)
+    assert correlation.xi_from_cl(cl, 1.0) * 4 * np.pi == pytest.approx(correlation.power_sum_cl(cl), rel=1e-13)
+
+
+def test_power_sum_pixel_parseval_band_limited():
+    cl = np.r_[0.0, 1.0 / np.arange(1, 9) ** 2]
+    alm = skies.gaussian_alm(cl, np.random.default_rng(3))
+    m = hp.alm2map(alm, 16, lmax=8)
+    exact = correlation.power_sum_cl(hp.alm2cl(alm))
+    assert correlation.power_sum_pixel(m) == pytest.approx(exact, rel=1e-3)
+
+
+def test_pair_correlation_matches_eq10():
+    cl = np.r_[0.0, 1.0 / np.arange(1, 9) ** 2]
+    alm = skies.gaussian_alm(cl, np.random.default_rng(4))
+    m = hp.alm2map(alm, 8, lmax=8)
+    clh = hp.alm2cl(alm)
+    edges, xi, n, model = correlation.pair_correlation(m, 10, lambda mu: correlation.xi_from_cl(clh, mu))
+    assert edges.size == 11 and n.sum() == m.size**2
+    assert np.max(np.abs(xi - model)) < 0.05 * correlation.xi_from_cl(clh, 1.0)
+    e2, xi2, n2, none = correlation.pair_correlation(m, 10)
+    assert none is None and np.allclose(xi2, xi)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="cos_eta"):
+        correlation.xi_from_cl([1.0], 1.5)
+    with pytest.raises(ValueError, match="cl"):
+        correlation.xi_from_cl(np.ones((2, 2)), 0.0)
+    with pytest.raises(ValueError, match="cl"):
+        correlation.power_sum_cl([np.nan])
+    with pytest.raises(ValueError, match="m"):
+        correlation.power_sum_pixel(np.ones(10))
+    with pytest.raises(ValueError, match="nbins"):
+        correlation.pair_correlation(np.ones(12), 0)
+    with pytest.raises(TypeError, match="model"):
+        correlation.pair_correlation(np.ones(12), 2, model=3)

@@ -1,0 +1,123 @@
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+from cranisotropy import hierarchy as H
+
+
+@pytest.mark.parametrize("tau", [1e-3, 0.1, 0.2, 1.0, 4.2, 100.0])
+@pytest.mark.parametrize("ell", [1, 2, 7, 60, 400])
+def test_spectrum_matches_mpmath(tau, ell):
+    got = H.log_spectrum(tau, ell)[ell]
+    ref = H.bateman_mp(tau, ell)
+    assert abs(mp.exp(got) / ref - 1) < 1e-10
+
+
+def test_log_spectrum_below_float_range():
+    # l = 1000 at nu T = 1e-3 is ~1e-558 / 2001: finite in log space, 0 in spectrum
+    logC = H.log_spectrum(1e-3, 1000)
+    ref = H.bateman_mp(1e-3, 1000)
+    assert np.isfinite(logC[1000])
+    assert abs(logC[1000] - float(mp.log(ref))) < 1e-9
+    assert H.spectrum(1e-3, 1000)[1000] == 0.0
+
+
+def test_spectrum_matches_expm_small_lmax():
+    A = H.rate_matrix(30)
+    for tau in (0.05, 0.7, 3.0):
+        D = expm(tau * A)[:, 0] * 3
+        C = D / (2 * np.arange(1, 31) + 1)
+        assert np.allclose(H.spectrum(tau, 30)[1:], C, rtol=1e-8, atol=0)
+
+
+def test_initial_condition_and_shape():
+    C0 = H.spectrum(0.0, 5)
+    assert C0.tolist() == [0, 1, 0, 0, 0, 0]
+    C = H.spectrum(0.3, 10)
+    assert C.shape == (11,) and C[0] == 0 and np.all(C[1:] > 0)
+    assert C[1] == pytest.approx(math.exp(-0.6), rel=1e-13)   # C_1 decays at nu_1 = 2 nu
+
+
+def test_asymptote_eq21():
+    ell = np.arange(1, 41)
+    C = H.spectrum(30.0, 40)
+    assert np.allclose(C[1:] / C[1], H.asymptotic_ratio(ell), rtol=1e-12)
+    assert H.asymptotic_ratio(1) == 1.0
+    assert H.asymptotic_ratio([2, 3]).tolist() == pytest.approx([0.3, 9 / 70])
+
+
+def test_bateman_float64_agrees_where_well_conditioned_and_fails_where_not():
+    assert H.bateman(1.0, 5) == pytest.approx(H.spectrum(1.0, 5)[5], rel=1e-12)
+    bad = H.bateman(1e-3, 40)
+    good = H.spectrum(1e-3, 40)[40]
+    assert not (abs(bad / good - 1) < 1e-3)
+    assert not np.isfinite(H.bateman(1.0, 200))          # products overflow
+
+
+def test_as_printed_has_no_decay_of_c1():
+    assert H.bateman_as_printed(5.0, 1) == 1.0
+    assert H.bateman(5.0, 1) == pytest.approx(math.exp(-10))
+
+
+def test_bateman_coefficients_are_eq20_products():
+    from fractions import Fraction
+    for l in range(1, 12):
+        nu = [p * (p + 1) for p in range(1, l + 1)]
+        pref = math.prod(nu[:-1])
+        lit = [Fraction(pref, math.prod(nu[p] - nu[n] for p in range(l) if p != n)) for n in range(l)]
+        assert lit == H.bateman_coefficients(l)
+
+
+def test_partial_sums_leak_and_limit():
+    tau, L, h = 1.0, 20, 1e-5
+    dS = (H.partial_sums(tau + h, L)[-1] - H.partial_sums(tau - h, L)[-1]) / (2 * h)
+    D_L = (2 * L + 1) * H.spectrum(tau, L)[L]
+    assert dS == pytest.approx(-L * (L + 1) * D_L, rel=1e-6)
+    assert H.partial_sums(0.0, 10)[-1] == 3.0
+    assert H.surviving_weight(1.0) == pytest.approx(H.partial_sums(1.0, 3000)[-1], rel=1e-3)
+    assert H.surviving_weight(0.01) == pytest.approx(3.0, abs=1e-12)
+
+
+def test_rates_and_matrix():
+    assert H.rates(3).tolist() == [0, 2, 6, 12]
+    A = H.rate_matrix(3)
+    assert A.tolist() == [[-2, 0, 0], [2, -6, 0], [0, 6, -12]]
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+def test_rejects_bad_nu_T(bad):
+    with pytest.raises(ValueError, match="nu_T"):
+        H.spectrum(bad, 10)
+    with pytest.raises(ValueError, match="nu_T"):
+        H.bateman(bad, 3)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, np.nan])
+def test_rejects_bad_ell(bad):
+    with pytest.raises(ValueError, match="ell"):
+        H.asymptotic_ratio(bad)
+    with pytest.raises(ValueError, match="lmax"):
+        H.spectrum(1.0, bad)
+
+
+def test_rejects_bad_types():
+    with pytest.raises(TypeError):
+        H.spectrum("1", 10)
+    with pytest.raises(TypeError):
+        H.asymptotic_ratio("3")
+    with pytest.raises(ValueError, match="ell"):
+        H.asymptotic_ratio([1, 0, 2])
+    with pytest.raises(ValueError, match="nu_T"):
+        H.surviving_weight(0.0)
+
+
+def test_both_branches_agree():
+    # the series branch (well conditioned) and the Talbot branch give the same numbers
+    for tau in (0.4, 1.0, 4.2):
+        series, ok = H._log_D_series(tau, 200)
+        talbot = H._log_D_talbot(tau, 200)
+        assert ok.all()
+        assert np.max(np.abs(series - talbot)) < 1e-10
