@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # -- helpers ---------------------------------------------------------------------------------
+# front matter that gives a generated page the full width (no right-hand "Contents" sidebar)
+WIDE = "---\nhtml_theme.sidebar_secondary.remove: true\n---\n"
+
 def _title(chapter: str) -> str:
     """The first '# ' heading of book/<chapter>.md."""
     src = ROOT / "book" / f"{chapter}.md"
@@ -74,7 +77,7 @@ def figures_page(build: Path, stage: Path) -> str:
     for fid, entry in manifest.items():
         shutil.copy2(build / entry["png"], img_dir / f"{fid}.png")
 
-    out = ["(figures-page)=", "# Figures", "",
+    out = [WIDE, "(figures-page)=", "# Figures", "",
            "This page is generated from the figure manifest `_build/figures/manifest.json` when the "
            "book is built. Every figure below was drawn by the chapter named with it, in the same "
            "build, from numbers that chapter computed; the PNG and PDF files are in `_build/figures/`.",
@@ -140,7 +143,7 @@ def claims_page(build: Path, stage: Path) -> str:
     records = ledger.collect(build / "results")
     problems = ledger.problems(records)
     summary = ledger.summary(records)
-    out = ["(claims-ledger)=", "# Claims ledger", "",
+    out = [WIDE, "(claims-ledger)=", "# Claims ledger", "",
            "Which statements of the two papers hold, which do not, and how we know. This page is "
            "generated when the book is built from the claims each chapter recorded in its results "
            "file, with the numbers measured in the same build. A verdict is `reproduced` when the "
@@ -161,10 +164,11 @@ def claims_page(build: Path, stage: Path) -> str:
             continue
         rows = []
         for r in recs:
-            rows.append([f"`{r['id']}`", r["where"], r["claim"], f"**{r['verdict']}**", _evidence(r),
-                         f"{{ref}}`{_title(r['chapter'])} <{r['section']}>`"])
-        out += [_list_table(["id", "where", "claim", "verdict", "evidence", "section"], rows,
-                            widths=[14, 10, 24, 9, 31, 12]), ""]
+            claim = (f"**{r['where']}**: {r['claim']} "
+                     f"({{ref}}`{_title(r['chapter'])} <{r['section']}>`)")
+            rows.append([claim, f"**{r['verdict']}**", _evidence(r) + f" Id: `{r['id']}`."])
+        out += [_list_table(["claim (where in the paper; the section with the evidence)", "verdict", "evidence"],
+                            rows, widths=[42, 12, 46]), ""]
     return "\n".join(out) + "\n"
 
 
@@ -192,7 +196,7 @@ def status_page(build: Path, stage: Path) -> str:
             versions.append(f"{pkg} {metadata.version(pkg)}")
         except metadata.PackageNotFoundError:
             pass
-    out = ["(status-page)=", "# Execution status", "",
+    out = [WIDE, "(status-page)=", "# Execution status", "",
            "Generated when the book was built: each chapter's outcome and run time in the papermill "
            "run whose notebooks these pages were rendered from (`_build/status/<chapter>.json`). A "
            "chapter that failed, or whose source, `lib/` or `data/` changed after it ran, is never "

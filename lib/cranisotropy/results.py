@@ -187,7 +187,7 @@ class ChapterResults:
         verdict: str | None = None,
         reason: str = "",
         figure: str | None = None,
-    ) -> dict:
+    ) -> None:
         """Record a claim of a paper with its measured verdict.
 
         With ``measured``, ``expected`` and ``tolerance`` the verdict is computed (``reproduced``
@@ -225,7 +225,7 @@ class ChapterResults:
             raise ValueError("; ".join(problems))
         self.data["claims"] = [c for c in self.data["claims"] if c["id"] != cid] + [rec]
         self.write()
-        return rec
+        # returns nothing, so that a claim as a cell's last line prints nothing on the page
 
 
 
