@@ -267,7 +267,11 @@ def stage_pages(only: list[str] | None = None, generated: bool = False) -> None:
     """Copy config and non-notebook pages next to the executed notebooks; generate pages."""
     stage = staging_dir()
     stage.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
+    config = (ROOT / "_config.yml").read_text()
+    if only:
+        # a partial book: links to chapters left out cannot resolve; the full build stays strict
+        config = config.replace("suppress_warnings: []", 'suppress_warnings: ["myst.xref_missing"]')
+    (stage / "_config.yml").write_text(config)
     if only:
         (stage / "_toc.yml").write_text(reduced_toc(only, generated))
     else:
