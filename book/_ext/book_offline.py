@@ -3,6 +3,7 @@
 * Jupyter Book 1 always loads ``sphinx_thebe``, which writes its CDN URL into every page (and, in
   this version, declares it twice, a console error). The book has no live-code launch, so the
   thebe scripts are dropped from every page.
+* Wide display equations scroll sideways instead of being clipped (``book/_static/book.css``).
 * The theme's colour mode defaults to ``light`` on a first visit (an empty mode is a console error).
 """
 
@@ -26,7 +27,16 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
 _MODE_JS = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'light'; }"
 
 
+def _static(app):
+    """Ship book/_static (the book's CSS) with the pages."""
+    import os
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "_static")
+    app.config.html_static_path = list(app.config.html_static_path) + [os.path.normpath(here)]
+
+
 def setup(app):
+    app.connect("builder-inited", _static)
+    app.add_css_file("book.css")
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.add_js_file(None, body=_MODE_JS, priority=1)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -157,7 +157,7 @@ class ChapterResults:
         return value
 
     # -- checks ----------------------------------------------------------------------------
-    def check(self, key: str, condition, detail: str = "", **numbers) -> bool:
+    def check(self, key: str, condition, detail: str = "", **numbers) -> None:
         """Assert ``condition``; record the outcome (and any ``numbers``) under ``key``.
 
         Raises :class:`CheckFailed` naming the check when the condition is false, so that the
@@ -168,7 +168,7 @@ class ChapterResults:
         self.write()
         if not ok:
             raise CheckFailed(f"[{self.chapter}] check '{key}' failed: {detail} {numbers}")
-        return ok
+        # returns nothing, so that a check as a cell's last line prints nothing on the page
 
     # -- claims ----------------------------------------------------------------------------
     def claim(

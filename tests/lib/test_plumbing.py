@@ -50,7 +50,7 @@ def test_sphere_moments_against_direct_integration():
 def test_results_record_check_claim(build):
     R = results.ChapterResults("demo", parameters={"a": np.float64(1.5)})
     R.record("x", np.float32(2.0), unit="pc")
-    assert R.check("ok", True, "fine")
+    assert R.check("ok", True, "fine") is None
     with pytest.raises(results.CheckFailed, match="demo.*bad"):
         R.check("bad", False, "broken identity")
     R.claim("c1", paper="ahlers2014", where="Eq. 1", claim="x", section="s", measured=1.0, expected=1.0,
