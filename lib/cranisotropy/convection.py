@@ -83,14 +83,7 @@ def spectrum_shape_closed(ell, gamma):
     _check_shape_range(ell, gamma)
     l = np.asarray(ell, dtype=float)
     g = np.asarray(gamma, dtype=float)
-    ln = (
-        np.log(np.pi)
-        + special.gammaln(g + 1)
-        - (g + 2) * np.log(2.0)
-        - 2 * special.gammaln(1 + g / 2)
-        + special.gammaln(l - (1 + g) / 2)
-        - special.gammaln(l + (5 + g) / 2)
-    )
+    ln = turbulence.log_prefactor(g) + special.gammaln(l - (1 + g) / 2) - special.gammaln(l + (5 + g) / 2)
     out = (l * (l + 1) + (g**2 - 1) / 4) * np.exp(ln)
     return float(out) if out.ndim == 0 else out
 

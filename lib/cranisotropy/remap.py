@@ -146,6 +146,13 @@ def remap(f, nside: int, field: ZonalField, t: float, *, kind: str = "incompress
     ``f`` is a vectorised function of unit vectors (shape (n, 3)) evaluated at the back-tracked
     pixel centres, so no interpolation of a pixelised map enters.
     """
+    r = _pixel_centres(f, nside)
+    back = flow_map(field, r, -validate.finite("t", t, allow_array=False), kind=kind, dt=dt, scale=scale)
+    return np.asarray(f(back), dtype=float)
+
+
+def _pixel_centres(f, nside) -> np.ndarray:
+    """Unit vectors of the HEALPix pixel centres (RING order) after checking ``f`` and ``nside``."""
     import healpy as hp
 
     if not callable(f):
@@ -153,9 +160,7 @@ def remap(f, nside: int, field: ZonalField, t: float, *, kind: str = "incompress
     nside = validate.integer("nside", nside, minimum=1, allow_array=False)
     if not hp.isnsideok(nside, nest=True):
         raise ValueError(f"nside must be a power of 2, got {nside!r}")
-    r = np.array(hp.pix2vec(nside, np.arange(12 * nside**2))).T
-    back = flow_map(field, r, -validate.finite("t", t, allow_array=False), kind=kind, dt=dt, scale=scale)
-    return np.asarray(f(back), dtype=float)
+    return np.array(hp.pix2vec(nside, np.arange(12 * nside**2))).T
 
 
 def flow_snapshots(field: ZonalField, r0, times, *, kind: str = "incompressible", dt: float = 0.01,
@@ -177,14 +182,7 @@ def flow_snapshots(field: ZonalField, r0, times, *, kind: str = "incompressible"
 def remap_series(f, nside: int, field: ZonalField, times, *, kind: str = "incompressible",
                  dt: float = 0.01, scale: float = 1.0) -> np.ndarray:
     """:func:`remap` at each of the non-decreasing ``times`` (one integration): array (len(times), Npix)."""
-    import healpy as hp
-
-    if not callable(f):
-        raise TypeError(f"f must be a callable of unit vectors, got {f!r}")
-    nside = validate.integer("nside", nside, minimum=1, allow_array=False)
-    if not hp.isnsideok(nside, nest=True):
-        raise ValueError(f"nside must be a power of 2, got {nside!r}")
-    r = np.array(hp.pix2vec(nside, np.arange(12 * nside**2))).T
+    r = _pixel_centres(f, nside)
     scale = validate.finite("scale", scale, allow_array=False)
     snaps = flow_snapshots(field, r, times, kind=kind, dt=dt, scale=-scale)   # back-tracking
     return np.array([np.asarray(f(s), dtype=float) for s in snaps])

@@ -57,16 +57,15 @@ def power_law_integral(ell, gamma):
     _gamma_in_range(ell, gamma)
     l = np.asarray(ell, dtype=float)
     g = np.asarray(gamma, dtype=float)
-    ln = (
-        np.log(np.pi)
-        + special.gammaln(g + 1.0)
-        + special.gammaln(l + 0.5 * (1.0 - g))
-        - (g + 2.0) * np.log(2.0)
-        - 2.0 * special.gammaln(1.0 + 0.5 * g)
-        - special.gammaln(l + 0.5 * (3.0 + g))
-    )
+    ln = log_prefactor(g) + special.gammaln(l + 0.5 * (1.0 - g)) - special.gammaln(l + 0.5 * (3.0 + g))
     out = np.exp(ln)
     return float(out) if out.ndim == 0 else out
+
+
+def log_prefactor(g):
+    """ln[pi Gamma(g+1) / (2^(g+2) Gamma(1+g/2)^2)], the l-independent factor of Eq. 7 (and of its
+    large-l limit and of the closed form of C_l); ``g`` is an already validated array of gamma."""
+    return np.log(np.pi) + special.gammaln(g + 1.0) - (g + 2.0) * np.log(2.0) - 2.0 * special.gammaln(1.0 + 0.5 * g)
 
 
 def power_law_integral_asymptote(ell, gamma):
@@ -76,7 +75,7 @@ def power_law_integral_asymptote(ell, gamma):
     if np.any(np.asarray(gamma) <= -1):
         raise ValueError(f"gamma must be > -1, got {gamma!r}")
     g = np.asarray(gamma, dtype=float)
-    c = np.exp(np.log(np.pi) + special.gammaln(g + 1) - (g + 2) * np.log(2) - 2 * special.gammaln(1 + g / 2))
+    c = np.exp(log_prefactor(g))
     out = c * np.asarray(ell, dtype=float) ** (-(g + 1.0))
     return float(out) if out.ndim == 0 else out
 
