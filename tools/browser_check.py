@@ -2,7 +2,8 @@
 
 For each page: no console error; every image loaded; every equation typeset by MathJax (each
 ``.math`` element holds a MathJax container, no MathJax error node, no raw TeX delimiters left);
-every internal link (and its #fragment) resolves; nothing was loaded from outside the book.
+every internal link (and its #fragment) resolves; no markdown table was left unrendered; nothing
+was loaded from outside the book.
 A full-page screenshot of each page goes to ``<screenshots>/<page>.png``.
 
 Usage: python tools/browser_check.py [_build/html] [_build/screenshots]
@@ -101,6 +102,16 @@ return {imgs, nmath: maths.length, untypeset, errors, links, resources, ids,
 """
 
 
+# the article's text without code (a markdown table left as text, e.g. one broken by a '|' inside math)
+_PROSE = """
+const art = document.querySelector('article, .bd-article, main');
+if (!art) { return ''; }
+const c = art.cloneNode(true);
+c.querySelectorAll('pre, code, .highlight').forEach(e => e.remove());
+return c.textContent;
+"""
+
+
 def check_site(html_dir: Path, screenshot_dir: Path | None = None, pages: list[str] | None = None) -> dict:
     """Problems per page (a dict page -> list of strings; empty lists mean the page is fine)."""
     html_dir = Path(html_dir).resolve()
@@ -132,6 +143,9 @@ def check_site(html_dir: Path, screenshot_dir: Path | None = None, pages: list[s
                     ".map(e => e.innerText).join('\\n')") or ""
                 for raw in re.findall(r"\\\(|\\\[|\$\$", text)[:3]:
                     problems.append(f"raw TeX delimiter left in the text: {raw!r}")
+                prose = driver.execute_script(_PROSE) or ""
+                for raw in re.findall(r"\|\s*:?-{3,}:?\s*\|", prose)[:1]:
+                    problems.append(f"unrendered markdown table in the text: {raw!r}")
                 problems += [f"loaded from outside the book: {r}" for r in info["resources"]
                              if not (r.startswith(srv.url) or r.startswith(("data:", "blob:")))]
                 for link in info["links"]:

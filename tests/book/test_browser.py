@@ -38,7 +38,7 @@ def test_check_fails_on_a_broken_page(tmp_path):
     text = page.read_text()
     broken = re.sub(r"(<h1[^>]*>)", r'\1<img src="no-such-figure.png" alt="x">'
                     r'<span class="math notranslate nohighlight">\\(\\frac{1}{\\)</span>'
-                    r'<a href="no-such-page.html">x</a>', text, count=1)
+                    r'<a href="no-such-page.html">x</a><p>| a | $|x|$ | |---|---| | 1 | 2 |</p>', text, count=1)
     assert broken != text
     page.write_text(broken)
     report = browser_check.check_site(site, pages=["book/intro.html"])
@@ -46,3 +46,4 @@ def test_check_fails_on_a_broken_page(tmp_path):
     assert "image not loaded" in problems
     assert "MathJax error" in problems or "not typeset" in problems
     assert "broken link" in problems
+    assert "unrendered markdown table" in problems
