@@ -20,8 +20,8 @@ import shutil
 from importlib import metadata
 from pathlib import Path
 
-from cranisotropy import ledger
-from cranisotropy.figures import PAPER_FIGURES
+from cranisotropy.book import ledger
+from cranisotropy.book.figures import PAPER_FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
 

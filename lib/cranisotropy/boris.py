@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from . import validate
-from .turbulent_field import TurbulentField
+from .magnetic_plane_waves import TurbulentField
 
 _TWOPI = 2 * math.pi
 _INV2PI = 1 / (2 * math.pi)

@@ -1,6 +1,6 @@
 """Angular power spectrum from turbulent convection: Zhang & Liu (2024), Eqs. 8-11 (reconstructed).
 
-With the equipartition (delta_ij) hypothesis and U_l of :mod:`cranisotropy.turbulence` (Eq. 6),
+With the equipartition (delta_ij) hypothesis and U_l of :mod:`cranisotropy.velocity_multipoles` (Eq. 6),
 the dipole-l' coupling of Eqs. 8-9 gives the m-independent diagonal elements (Eq. 10)
 
     C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1),
@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from . import turbulence, validate
+from . import validate, velocity_multipoles
 
 __all__ = [
     "spectrum_shape",
@@ -57,7 +57,7 @@ def _check_shape_range(ell, gamma):
 
 def spectrum_shape(ell, gamma):
     """S_l(gamma) = [l I_(l-1)(gamma) + (l+1) I_(l+1)(gamma)] / (2l+1), the shape of Eq. 10 for a
-    power law, with I_l of Eq. 7 (:func:`cranisotropy.turbulence.power_law_integral`).
+    power law, with I_l of Eq. 7 (:func:`cranisotropy.velocity_multipoles.power_law_integral`).
 
     Vectorised over ``ell`` (integer >= 1; broadcasts with ``gamma``).  ValueError where
     I_(l-1) diverges (gamma >= 2l - 1) or gamma <= -1.
@@ -66,7 +66,7 @@ def spectrum_shape(ell, gamma):
     gamma = validate.finite("gamma", gamma)
     _check_shape_range(ell, gamma)
     l = np.asarray(ell)
-    out = (l * turbulence.power_law_integral(l - 1, gamma) + (l + 1) * turbulence.power_law_integral(l + 1, gamma)) / (
+    out = (l * velocity_multipoles.power_law_integral(l - 1, gamma) + (l + 1) * velocity_multipoles.power_law_integral(l + 1, gamma)) / (
         2.0 * l + 1.0
     )
     return float(out) if np.ndim(out) == 0 else out
@@ -83,7 +83,7 @@ def spectrum_shape_closed(ell, gamma):
     _check_shape_range(ell, gamma)
     l = np.asarray(ell, dtype=float)
     g = np.asarray(gamma, dtype=float)
-    ln = turbulence.log_prefactor(g) + special.gammaln(l - (1 + g) / 2) - special.gammaln(l + (5 + g) / 2)
+    ln = velocity_multipoles.log_prefactor(g) + special.gammaln(l - (1 + g) / 2) - special.gammaln(l + (5 + g) / 2)
     out = (l * (l + 1) + (g**2 - 1) / 4) * np.exp(ln)
     return float(out) if out.ndim == 0 else out
 
@@ -145,12 +145,12 @@ def C_ell_power_law(ell, gamma, lam, *, A=None, sigma=None, sigma_def: str = "kE
 
 def C_ell_spectrum(ell, E: Callable, lam, *, g=4.7, v=1.0, k_breaks=()):
     """Eqs. 6+10 for a general spectrum ``E(k)`` (int E dk = <|u|^2>), U_l by quadrature
-    (:func:`cranisotropy.turbulence.U_ell_quad`).  Vectorised over ``ell`` (>= 1)."""
+    (:func:`cranisotropy.velocity_multipoles.U_ell_quad`).  Vectorised over ``ell`` (>= 1)."""
     ell = validate.integer("ell", ell, minimum=1)
     g = validate.positive("g", g, allow_array=False)
     v = validate.positive("v", v, allow_array=False)
     ells = np.atleast_1d(ell)
     need = np.unique(np.concatenate([ells - 1, ells + 1]))
-    U = dict(zip(need.tolist(), np.atleast_1d(turbulence.U_ell_quad(need, E, lam, k_breaks=k_breaks))))
+    U = dict(zip(need.tolist(), np.atleast_1d(velocity_multipoles.U_ell_quad(need, E, lam, k_breaks=k_breaks))))
     C = np.array([(g / v) ** 2 * (l * U[l - 1] + (l + 1) * U[l + 1]) / (2 * l + 1) for l in ells.tolist()])
     return float(C[0]) if np.ndim(ell) == 0 else C

@@ -20,6 +20,7 @@ relative-intensity map.
 from __future__ import annotations
 
 import csv
+import os
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths, validate
+from . import validate
+
+
+def data_dir() -> Path:
+    """The repository's ``data/`` folder (``$CRANISOTROPY_DATA`` overrides it)."""
+    env = os.environ.get("CRANISOTROPY_DATA")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2] / "data"
 
 SPECTRUM_FILE = "icecube12yr/pseudo_power_spectrum_digitized.csv"
 CROSSCHECK_FILE = "icecube12yr/cl_vs_energy_crosscheck_digitized.csv"
@@ -172,7 +179,7 @@ def format_runs(runs) -> str:
 
 def read_header(path: str | Path | None = None) -> str:
     """The ``#`` comment lines at the top of a data file (without the ``#``), joined by newlines."""
-    path = Path(path) if path is not None else paths.data_dir() / SPECTRUM_FILE
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
     out = []
     with open(path) as fh:
         for ln in fh:
@@ -185,7 +192,7 @@ def read_header(path: str | Path | None = None) -> str:
 def pixels_per_decade(path: str | Path | None = None) -> float:
     """Vertical scale of the source figure, px per decade of C~_l, from the calibration line of
     the file's header ("y (log): 1e-6 at px 44, 1e-12 at px 294")."""
-    path = Path(path) if path is not None else paths.data_dir() / SPECTRUM_FILE
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
     m = re.search(r"y \(log\):?\s*([0-9.eE+-]+) at px (\d+),\s*([0-9.eE+-]+) at px (\d+)", read_header(path))
     if m is None:
         raise DataFormatError(path, 1, "no y-axis calibration 'y (log): V1 at px P1, V2 at px P2' in the header")
@@ -277,7 +284,7 @@ def load_icecube12yr(path: str | Path | None = None) -> IceCubeSpectra:
     line); error-bar and box ends on the right side of C~_l; noise bands nested (1 in 2 in 3
     sigma); bins in increasing median energy.
     """
-    path = Path(path) if path is not None else paths.data_dir() / SPECTRUM_FILE
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
     per_bin: dict[str, dict] = {}
     order: list[str] = []
     current = None   # label of the bin being read
@@ -353,7 +360,7 @@ def load_crosscheck(path: str | Path | None = None) -> dict:
     ``line`` (line numbers).  Checks, besides types and signs, that the tabulated dlog10 equals
     log10(C_CEfig / C_GIF) to its rounding and that no (bin, l) repeats.
     """
-    path = Path(path) if path is not None else paths.data_dir() / CROSSCHECK_FILE
+    path = Path(path) if path is not None else data_dir() / CROSSCHECK_FILE
     out = {k: [] for k in ("energy_label", "E_TeV", "ell", "C_CEfig", "marker_pixels", "occluded", "C_GIF",
                            "dlog10", "line")}
     seen = {}
@@ -392,7 +399,7 @@ def match_crosscheck(spectra: IceCubeSpectra, cc: dict, *, path: str | Path | No
     Raises :class:`DataFormatError` naming the cross-check file ``path`` (default: the book's) and
     the line of a row whose bin label the spectra lack.
     """
-    path = Path(path) if path is not None else paths.data_dir() / CROSSCHECK_FILE
+    path = Path(path) if path is not None else data_dir() / CROSSCHECK_FILE
     lines = cc.get("line", np.arange(1, len(cc["ell"]) + 1))
     out = []
     for label, ell, line in zip(map(str, cc["energy_label"]), cc["ell"], lines):

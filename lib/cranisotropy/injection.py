@@ -17,7 +17,7 @@ with F_l(0) = ``convection.spectrum_shape(l, gamma)``.  Two independent evaluati
   int_x0^oo x^-gamma j_n^2 = I_n(gamma) - int_0^x0 x^-gamma j_n^2 (valid for gamma < 2n+1); both
   finite integrals are cumulative Gauss-Legendre sums on a graded mesh, vectorised over x0.
   Where x0 > 100 (n+1) that difference would cancel, and the tail is integrated directly;
-* ``method="quad"``: the whole integral by :func:`cranisotropy.turbulence.jl2_integral`, which
+* ``method="quad"``: the whole integral by :func:`cranisotropy.velocity_multipoles.jl2_integral`, which
   treats the oscillatory tail with QUADPACK's Fourier routine (slower; the cross-check).
 
 The turnover: C_l(lambda) rises as lambda^(gamma-1) while k_l = (l+1/2)/lambda >> k0 and falls
@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from . import turbulence, validate
+from . import validate, velocity_multipoles
 
 __all__ = ["spectrum", "broken_integral", "shape", "critical_lambda", "critical_energy"]
 
@@ -92,12 +92,12 @@ def broken_integral(n, x0, *, gamma=5.0 / 3.0, q=2.0, method="subtract"):
         order = np.argsort(xa)
         xs = xa[order]
         low = xs ** (-(gamma + q)) * _cumulative(n, q, xs)
-        tail = turbulence.power_law_integral(n, gamma) - _cumulative(n, -gamma, xs)
+        tail = velocity_multipoles.power_law_integral(n, gamma) - _cumulative(n, -gamma, xs)
         # far beyond the peak of j_n^2 the difference I_n - int_0^x0 cancels: integrate the tail itself
         far = xs > _FAR * (n + 1)
         for i in np.flatnonzero(far):
             a = xs[i]
-            tail[i] = turbulence.jl2_integral(
+            tail[i] = velocity_multipoles.jl2_integral(
                 n, lambda x, a=a: np.where(x >= a, np.maximum(x, a) ** (-gamma), 0.0), breaks=[a],
                 x_tail=2.0 * a + 50.0)
         out = np.empty_like(xa)
@@ -106,7 +106,7 @@ def broken_integral(n, x0, *, gamma=5.0 / 3.0, q=2.0, method="subtract"):
         def weight(a):
             return lambda x: np.where(x >= a, np.maximum(x, a) ** (-gamma), a ** (-(gamma + q)) * np.abs(x) ** q)
         # keep the kink inside the panel region: the Fourier tail of jl2_integral assumes a smooth weight
-        out = np.array([turbulence.jl2_integral(n, weight(a), breaks=[a],
+        out = np.array([velocity_multipoles.jl2_integral(n, weight(a), breaks=[a],
                                                 x_tail=max(200.0, 4.0 * (n + 1) ** 2, 2.0 * a + 50.0))
                         for a in xa])
     else:

@@ -2,7 +2,7 @@
 
 Rays leave an observer from the centres of the HEALPix pixels with p-hat = the pixel direction
 and are back-tracked (dt < 0) through one realisation of the turbulent field
-(:mod:`cranisotropy.turbulent_field`) with the Boris kernel (:mod:`cranisotropy.boris`).  By
+(:mod:`cranisotropy.magnetic_plane_waves`) with the Boris kernel (:mod:`cranisotropy.boris`).  By
 Liouville's theorem f(0, x0, p) = f(-T, x(-T), p(-T)), so two initial conditions give two sky maps
 from the same rays:
 
@@ -27,8 +27,9 @@ import json
 import healpy as hp
 import numpy as np
 
-from . import boris, paths, validate
-from .turbulent_field import make_field
+from . import boris, validate
+from .book import paths  # TODO(issue 16): the cache moves out of the physics module
+from .magnetic_plane_waves import make_field
 
 CACHE_VERSION = "testparticle-v3"
 AXIS = np.ones(3) / np.sqrt(3)     # dipole / gradient direction n (see the module docstring)   # bump when the computation changes

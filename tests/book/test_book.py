@@ -40,7 +40,7 @@ def test_every_chapter_wrote_results():
 
 
 def test_figure_manifest():
-    from cranisotropy.figures import PAPER_FIGURES, load_manifest
+    from cranisotropy.book.figures import PAPER_FIGURES, load_manifest
 
     manifest = load_manifest()
     missing = [fid for fid in PAPER_FIGURES if fid not in manifest]
@@ -53,7 +53,7 @@ def test_figure_manifest():
 
 
 def test_claims_ledger():
-    from cranisotropy import ledger
+    from cranisotropy.book import ledger
 
     records = ledger.collect(book.BUILD / "results")
     problems = ledger.problems(records)

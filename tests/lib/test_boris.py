@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cranisotropy import boris
-from cranisotropy.turbulent_field import make_field
+from cranisotropy.magnetic_plane_waves import make_field
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cranisotropy import convection as C
-from cranisotropy import turbulence as T
+from cranisotropy import velocity_multipoles as T
 
 
 @pytest.mark.parametrize("gamma", [0.5, 1.5, 5 / 3, 2.2])

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from cranisotropy import data, paths
+from cranisotropy import data
 from cranisotropy.data import DataFormatError, load_crosscheck, load_icecube12yr
 
-SPECTRUM = paths.data_dir() / data.SPECTRUM_FILE
-CROSSCHECK = paths.data_dir() / data.CROSSCHECK_FILE
+SPECTRUM = data.data_dir() / data.SPECTRUM_FILE
+CROSSCHECK = data.data_dir() / data.CROSSCHECK_FILE
 
 
 # -- helpers ------------------------------------------------------------------------------------

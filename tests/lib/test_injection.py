@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from cranisotropy import convection, injection, turbulence
+from cranisotropy import convection, injection, velocity_multipoles
 
 G = 5.0 / 3.0
 
@@ -53,7 +53,7 @@ def test_power_law_limit_k0_to_zero():
         F = injection.shape(int(l), 1e-6)
         assert F == pytest.approx(convection.spectrum_shape(int(l), G), rel=1e-8)
     # and B_n -> I_n (Eq. 7)
-    assert injection.broken_integral(4, 1e-8) == pytest.approx(turbulence.power_law_integral(4, G), rel=1e-12)
+    assert injection.broken_integral(4, 1e-8) == pytest.approx(velocity_multipoles.power_law_integral(4, G), rel=1e-12)
 
 
 def test_large_x0_asymptote():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from cranisotropy import testparticle as tp
-from cranisotropy.turbulent_field import make_field
+from cranisotropy.magnetic_plane_waves import make_field
 
 
 def test_zero_time_maps_give_initial_multipoles():

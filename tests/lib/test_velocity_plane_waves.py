@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from cranisotropy import velocity_field as V
-from cranisotropy import turbulence as T
+from cranisotropy import velocity_plane_waves as V
+from cranisotropy import velocity_multipoles as T
 
 
 def test_shells_and_variance():

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cranisotropy import angular, figures, results, validate
+from cranisotropy import angular, validate
+from cranisotropy.book import figures, results
 
 
 @pytest.fixture

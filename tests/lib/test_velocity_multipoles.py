@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from cranisotropy import turbulence as T
+from cranisotropy import velocity_multipoles as T
 
 
 def test_gamma_zero_is_pi_over_2_2l_plus_1():

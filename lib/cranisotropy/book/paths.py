@@ -20,7 +20,7 @@ def repo_root(start: Path | None = None) -> Path:
         if (folder / "_toc.yml").is_file() and (folder / "lib" / "cranisotropy").is_dir():
             return folder
     # Fallback: the checkout this (editable) package lives in.
-    pkg_root = Path(__file__).resolve().parents[2]
+    pkg_root = Path(__file__).resolve().parents[3]
     if (pkg_root / "_toc.yml").is_file():
         return pkg_root
     raise FileNotFoundError(f"no book repository (a folder with _toc.yml) above {here}")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cranisotropy.turbulent_field import TurbulentField, make_field
+from cranisotropy.magnetic_plane_waves import TurbulentField, make_field
 
 
 def test_polarisation_perpendicular_and_divergence_free():

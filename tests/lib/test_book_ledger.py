@@ -1,6 +1,6 @@
 import json
 
-from cranisotropy import ledger
+from cranisotropy.book import ledger
 
 
 def _rec(cid, verdict="reproduced", measured=1.0):

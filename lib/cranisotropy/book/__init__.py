@@ -1,0 +1,5 @@
+"""The book's plumbing, apart from the physics: where outputs go (:mod:`.paths`), what a chapter
+records (:mod:`.results`), its figures and their manifest (:mod:`.figures`) and the claims ledger
+(:mod:`.ledger`).  Chapters and ``tools/`` import from here; no physics module of
+:mod:`cranisotropy` does.
+"""
