@@ -1,0 +1,100 @@
+"""The one fitting layer: generalised least squares, lines, power laws, mock p-values."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cranisotropy import fit
+
+
+def test_line_matches_weighted_formula():
+    rng = np.random.default_rng(1)
+    x = np.linspace(0, 10, 40)
+    s = np.linspace(0.5, 2.0, 40)
+    y = 1.5 - 0.3 * x + rng.normal(0, s)
+    res = fit.line(x, y, sigma=s)
+    coef, cov = np.polyfit(x, y, 1, w=1 / s, cov="unscaled")
+    assert res.values[::-1] == pytest.approx(coef, rel=1e-10)
+    assert res.covariance[::-1, ::-1] == pytest.approx(cov, rel=1e-8)
+    assert res.dof == 38 and res.p_value == pytest.approx(stats.chi2.sf(res.chi2, 38))
+
+
+def test_full_covariance_differs_from_diagonal_and_is_right():
+    # two perfectly correlated points carry the information of one: the GLS estimate of a
+    # constant is the average weighted by C^-1 1
+    C = np.array([[1.0, 0.9], [0.9, 1.0]]) + np.diag([0.0, 1.0])
+    y = np.array([1.0, 3.0])
+    res = fit.least_squares(lambda x, a: np.full(2, a), None, y, [0.0], names=("a",), cov=C)
+    w = np.linalg.solve(C, np.ones(2))
+    assert res.value("a") == pytest.approx(w @ y / w.sum(), rel=1e-7)
+    assert res.error("a") == pytest.approx(1 / np.sqrt(w.sum()), rel=1e-6)
+    r = y - res.value("a")
+    assert res.chi2 == pytest.approx(r @ np.linalg.solve(C, r), rel=1e-7)
+
+
+def test_power_law_slope_and_pivot():
+    ell = np.arange(3, 41)
+    c = 2e-9 * (ell / 10.0) ** (-8 / 3)
+    res = fit.power_law(ell, c, sigma=0.02, pivot=10)
+    assert res.value("slope") == pytest.approx(-8 / 3, abs=1e-12)
+    assert res.value("log10_amplitude") == pytest.approx(np.log10(2e-9), abs=1e-12)
+    assert res.chi2 == pytest.approx(0, abs=1e-18)
+    assert res.extra["pivot"] == 10
+
+
+def test_errors_are_not_rescaled_by_scatter():
+    # errors from the stated sigma only: a bad fit keeps its formal errors (no Birge ratio)
+    x = np.arange(10.0)
+    y_good = 2 * x
+    y_bad = 2 * x + np.where(np.arange(10) % 2, 5.0, -5.0)
+    e_good = fit.line(x, y_good, sigma=1.0).errors
+    e_bad = fit.line(x, y_bad, sigma=1.0).errors
+    assert e_good == pytest.approx(e_bad)
+    assert fit.line(x, y_bad, sigma=1.0).chi2 > 100
+
+
+def test_result_summary_and_p_value_replacement():
+    res = fit.power_law([1, 2, 4, 8], [1, 0.5, 0.26, 0.12], sigma=0.05, model_name="pl")
+    d = res.to_dict()
+    assert set(d) >= {"model", "params", "chi2", "dof", "p_value", "aic"}
+    assert d["aic"] == pytest.approx(res.chi2 + 4)
+    assert d["params"]["slope"]["error"] > 0
+    mocked = res.with_p_value(0.2, "mocks (n=200)")
+    assert mocked.p_value == 0.2 and mocked.p_value_method == "mocks (n=200)" and res.p_value != 0.2
+    with pytest.raises(ValueError, match="p_value"):
+        res.with_p_value(1.5, "mocks")
+    with pytest.raises(KeyError, match="parameters are"):
+        res.value("nope")
+
+
+def test_mock_p_value_is_calibrated():
+    rng = np.random.default_rng(3)
+    null = rng.chisquare(5, size=400)
+    ps = [fit.mock_p_value(o, null)[0] for o in rng.chisquare(5, size=2000)]
+    assert np.mean(np.array(ps) <= 0.05) == pytest.approx(0.05, abs=0.015)
+    assert fit.mock_p_value(1e9, null)[0] == pytest.approx(1 / 401)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(sigma=None, cov=None), "exactly one"),
+    (dict(sigma=[1.0, -1.0, 1.0]), "sigma must be > 0"),
+    (dict(cov=np.eye(2)), "shape"),
+    (dict(cov=-np.eye(3)), "positive definite"),
+])
+def test_bad_errors_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fit.line([0, 1, 2], [0, 1, 2], **kwargs)
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(ValueError, match="different x"):
+        fit.line([1, 1, 1], [0, 1, 2], sigma=1)
+    with pytest.raises(ValueError, match="c must be > 0"):
+        fit.power_law([1, 2, 3], [1, 0, 2], sigma=0.1)
+    with pytest.raises(ValueError, match="names"):
+        fit.least_squares(lambda x, a: x * a, np.arange(3.0), np.arange(3.0), [1.0], names=("a", "b"), sigma=1)
+    with pytest.raises(ValueError, match="at least as many"):
+        fit.least_squares(lambda x, a, b: x * a + b, np.arange(1.0), np.arange(1.0), [1.0, 0.0],
+                          names=("a", "b"), sigma=1)
+    with pytest.raises(TypeError, match="callable"):
+        fit.least_squares(3, [0], [0], [1], names=("a",), sigma=1)
