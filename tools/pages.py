@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
-import re
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -176,20 +176,51 @@ def claims_page(build: Path, stage: Path) -> str:
 KEY_PACKAGES = ("numpy", "scipy", "sympy", "matplotlib", "healpy", "numba", "papermill", "jupytext", "jupyter-book")
 
 
+def _nobreak(text: str) -> str:
+    return str(text).replace("-", "\u2011").replace(" ", "\u00a0")
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return "–"
+    return _nobreak(iso.replace("T", " ")[:16])
+
+
+def notebook_status(nb_path: Path) -> dict:
+    """A chapter's execution as papermill recorded it in the executed notebook's metadata
+    (``metadata.papermill``: start, duration, exception; per-cell durations) plus what the book's
+    runner added (``metadata.cranisotropy``: whether it came from the cache, its inputs key)."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    pm = nb.metadata.get("papermill", {})
+    ours = nb.metadata.get("cranisotropy", {})
+    cells = [(c.metadata.get("papermill", {}).get("duration") or 0.0, i) for i, c in enumerate(nb.cells)
+             if c.cell_type == "code"]
+    slowest = max(cells) if cells else (0.0, None)
+    return {"ok": not pm.get("exception") and ours.get("ok", True), "duration": pm.get("duration"),
+            "start": pm.get("start_time"), "parameters": pm.get("parameters") or {},
+            "cached": bool(ours.get("cached")), "key": ours.get("key", ""), "error": ours.get("error"),
+            "slowest_cell": slowest[0], "n_cells": len(cells)}
+
+
 def status_page(build: Path, stage: Path) -> str:
-    toc = (stage / "_toc.yml").read_text()
-    order = [m.group(1).split("/")[-1] for m in re.finditer(r"file:\s*(\S+)", toc)]
-    statuses = {}
-    for p in (build / "status").glob("*.json"):
-        st = json.loads(p.read_text())
-        statuses[st["chapter"]] = st
-    rows, total = [], 0.0
-    for name in [n for n in order if n in statuses] + sorted(set(statuses) - set(order)):
-        st = statuses[name]
-        total += st.get("seconds") or 0
-        rows.append([_doc(name), "ok" if st["ok"] else f"**failed**: {st.get('error')}",
-                     f"{st.get('seconds', 0):.1f} s", st.get("executed_at", "–"),
-                     _params(st.get("parameters", {})), f"`{st['inputs']['source'][:10]}`"])
+    order = [e.split("/")[-1] for e in _toc_entries(stage)]
+    rows, keys, total, n_cached = [], [], 0.0, 0
+    for name in order:
+        nb_path = stage / "book" / f"{name}.ipynb"
+        if not nb_path.is_file():
+            continue
+        st = notebook_status(nb_path)
+        total += st["duration"] or 0
+        n_cached += st["cached"]
+        rows.append([_doc(name), "ok" if st["ok"] else f"**failed**: {st['error']}",
+                     f"{st['duration'] or 0:.1f}\u00a0s ({st['slowest_cell']:.1f}\u00a0s)",
+                     "from the cache" if st["cached"] else "executed", _when(st["start"]),
+                     _params(st["parameters"]) if st["parameters"] else "defaults"])
+        keys.append(f"{name}\u00a0`{st['key'][:10]}`")
+    ex_path = build / "execution.json"
+    ex = json.loads(ex_path.read_text()) if ex_path.is_file() else {}
     versions = []
     for pkg in KEY_PACKAGES:
         try:
@@ -197,16 +228,44 @@ def status_page(build: Path, stage: Path) -> str:
         except metadata.PackageNotFoundError:
             pass
     out = [WIDE, "(status-page)=", "# Execution status", "",
-           "Generated when the book was built: each chapter's outcome and run time in the papermill "
-           "run whose notebooks these pages were rendered from (`_build/status/<chapter>.json`). A "
-           "chapter that failed, or whose source, `lib/` or `data/` changed after it ran, is never "
-           "rendered: the build stops instead.", "",
-           _list_table(["chapter", "outcome", "run time", "executed (UTC)", "parameters", "source sha256"], rows,
-                       widths=[26, 10, 9, 17, 26, 12]), "",
-           f"Total execution time: {total:.0f} s on a machine with {platform.machine()} "
-           f"({platform.python_implementation()} {platform.python_version()}).", "",
-           "Environment: " + ", ".join(versions) + " (all versions pinned in `requirements.txt`).", ""]
+           "Generated when the book was built, from the metadata that papermill wrote into each "
+           "executed notebook (start, duration, per-cell durations, parameters) and from the book's "
+           "runner (`tools/book.py`), which keys every execution by the chapter's inputs: its source, "
+           "the library modules it imports, the data they read, its parameters and the pinned "
+           "environment. A chapter whose inputs are unchanged since an earlier execution is taken "
+           "from that execution (*from the cache*; its date is the date it ran). A chapter that "
+           "failed, or whose inputs changed after it ran, is never rendered: the build stops instead.", "",
+           _list_table(["chapter", "outcome", "run time (slowest cell)", "this build", "executed (UTC)",
+                        "parameters"], rows, widths=[30, 8, 16, 12, 18, 16]), "",
+           f"Chapter run time in all: {total:.0f} s ({n_cached} of {len(rows)} chapters from the cache)."]
+    if ex:
+        out.append(f"The execution phase of this build took {ex.get('wall_seconds', 0):.0f} s of wall time, "
+                   f"{ex.get('jobs', 1)} kernels side by side with {ex.get('threads_per_kernel', 1)} thread(s) each, "
+                   f"on {platform.machine()} ({platform.python_implementation()} {platform.python_version()}, "
+                   f"{os.cpu_count()} cores).")
+    out += ["", "Inputs keys (the cache entry of each execution, `.cache/executions/<chapter>/<key>`): "
+            + ", ".join(keys) + ".", "",
+            "Environment: " + ", ".join(versions) + " (all versions pinned in `requirements.txt`).", ""]
     return "\n".join(out) + "\n"
+
+
+def _toc_entries(stage: Path) -> list[str]:
+    import yaml
+
+    toc = yaml.safe_load((stage / "_toc.yml").read_text())
+
+    def walk(items):
+        out = []
+        for item in items or []:
+            if "file" in item:
+                out.append(item["file"])
+            out.extend(walk(item.get("sections")))
+        return out
+
+    files = [toc["root"]] if toc.get("root") else []
+    for part in toc.get("parts", []):
+        files.extend(walk(part.get("chapters")))
+    return files + walk(toc.get("chapters"))
 
 
 GENERATED = {
@@ -216,12 +275,12 @@ GENERATED = {
 }
 
 
-def generate(stage: Path, build: Path) -> list[Path]:
+def generate(stage: Path, build: Path, entries: list[str] | None = None) -> list[Path]:
     """Write the generated pages that the staged toc lists; return their paths."""
-    toc = (stage / "_toc.yml").read_text()
+    entries = entries if entries is not None else _toc_entries(stage)
     written = []
     for entry, make in GENERATED.items():
-        if re.search(rf"file:\s*{re.escape(entry)}\s*$", toc, flags=re.M):
+        if entry in entries:
             path = stage / f"{entry}.md"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(make(build, stage))

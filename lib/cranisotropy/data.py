@@ -30,6 +30,8 @@ import numpy as np
 
 from . import validate
 
+__data__ = ("icecube12yr",)   # the data this module reads (tools/inputs.py keys chapters on them)
+
 
 def data_dir() -> Path:
     """The repository's ``data/`` folder (``$CRANISOTROPY_DATA`` overrides it)."""
