@@ -55,6 +55,16 @@ def test_broken_identity_fails_and_names_chapter_and_check(tmp_path):
     # the same chapter with the identity true passes (the check can fail *and* pass)
     book.execute_chapter("probe", {"wrong": False}, src=src, build=build)
     assert json.loads((build / "results" / "probe.json").read_text())["checks"]["probe-identity"]["passed"]
+    # ... and its page says that it ran with a non-default parameter, showing the value used
+    import nbformat
+
+    nb = nbformat.read(book.staged_notebook(build, "probe"), as_version=4)
+    notes = [c.source for c in nb.cells if c.cell_type == "markdown" and "non-default parameters" in c.source]
+    assert notes and "`wrong = False` (default `True`)" in notes[0]
+    pcell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert "wrong = False   # this run; default: True" in pcell.source
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and all("remove-cell" in c.metadata["tags"] for c in injected)
 
 
 def test_html_refuses_a_failed_or_missing_chapter(tmp_path):
