@@ -18,13 +18,14 @@ PORT    ?= 8000
 # FRESH=1: execute chapters even when a cached execution with the same inputs exists
 FRESH   ?=
 
-.PHONY: book figures html test venv system-deps serve lock clean clean-cache help
+.PHONY: book figures html pdf test venv system-deps serve lock clean clean-cache help
 
 help:
 	@echo "make book         - set up .venv, execute every chapter (JOBS=$(JOBS) side by side), render _build/html"
 	@echo "make test         - set up .venv (+ browser), unit tests and doctests, every chapter, strict HTML build, browser test"
 	@echo "make figures      - execute chapters only; ARGS=\"-p NAME VALUE\" CHAPTER=name FRESH=1"
 	@echo "make html         - render the HTML from the executed chapters"
+	@echo "make pdf          - the whole book as one PDF, _build/book.pdf (installs TeX when missing; not part of make book)"
 	@echo "make serve        - serve _build/html on http://localhost:$(PORT)"
 	@echo "make system-deps  - install Chromium + ChromeDriver (Debian, root) for the browser test"
 	@echo "make clean        - remove _build;  make clean-cache - forget cached chapter executions"
@@ -52,6 +53,14 @@ figures: $(STAMP)
 
 html: $(STAMP)
 	@$(PHASE) html -- $(PY) tools/book.py html
+
+# The PDF: TeX from Debian (installed when missing, root + apt), the chapters as `make book`
+# executes them (reused from the cache), the LaTeX build, then its own test (pages, figures).
+pdf: $(STAMP)
+	@$(PHASE) system-tex -- $(PYTHON) tools/system_deps.py install-tex
+	@$(PHASE) execute -- $(PY) tools/book.py execute --jobs $(JOBS)
+	@$(PHASE) pdf -- $(PY) tools/book.py pdf
+	@$(PHASE) pdf-test -- $(PY) -m pytest -p no:cacheprovider -q tests/pdf
 
 # The browser install starts in the background and runs while the tests do; the browser tests
 # wait for it (or are skipped, with the reason, where it cannot be installed).

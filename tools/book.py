@@ -562,6 +562,41 @@ def html(only: list[str] | None = None, generated: bool = False, build: Path | N
     _say(f"[html] done in {time.perf_counter() - t0:.1f} s: {build / 'html' / 'index.html'}")
 
 
+def pdf(build: Path | None = None) -> Path:
+    """The whole book as one PDF through Jupyter Book's LaTeX builder (xelatex): ``build/book.pdf``."""
+    build = (build or BUILD).resolve()
+    problems = stale_chapters(None, build)
+    if problems:
+        raise SystemExit("error: cannot typeset the book from these chapters:\n  " + "\n  ".join(problems)
+                         + "\nrun `make figures` (or `make book`) first")
+    t0 = time.perf_counter()
+    stage_pages(build)
+    out_parent = Path(tempfile.mkdtemp(prefix="latex-", dir=build))
+    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
+    cmd = ([jb] if jb else [sys.executable, "-m", "jupyter_book"]) + [
+        "build", str(build / "staging"), "--builder", "pdflatex", "--path-output", str(out_parent),
+        "--all", "-n", "--keep-going", "--quiet"]
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    env["PYTHONWARNINGS"] = "ignore"
+    _say("[pdf] Jupyter Book LaTeX build (xelatex)")
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    log = (res.stdout or "") + (res.stderr or "")
+    (build / "pdf-build.log").write_text(log)
+    produced = out_parent / "_build" / "latex" / "book.pdf"
+    if res.returncode != 0 or not produced.is_file():
+        errors = [ln for ln in log.splitlines() if ln.startswith("!") or "WARNING" in ln or "Error" in ln]
+        _say("\n".join(errors[-30:]) or log[-3000:])
+        raise SystemExit(f"error: the PDF build failed (exit {res.returncode}; log: {build / 'pdf-build.log'})")
+    shutil.rmtree(build / "latex", ignore_errors=True)
+    shutil.move(str(out_parent / "_build" / "latex"), str(build / "latex"))
+    shutil.rmtree(out_parent, ignore_errors=True)
+    target = build / "book.pdf"
+    shutil.copy2(build / "latex" / "book.pdf", target)
+    _say(f"[pdf] done in {time.perf_counter() - t0:.1f} s: {target}")
+    return target
+
+
 # -- command line ----------------------------------------------------------------------------
 def _list() -> None:
     """Every chapter's parameters as they are passed on the command line, with their comments."""
@@ -593,6 +628,7 @@ def main(argv=None) -> int:
                     help="render a partial book with only these chapters (a quick check)")
     hp.add_argument("--with-generated", action="store_true",
                     help="with --chapter: include the generated pages (figures, claims, status)")
+    sub.add_parser("pdf", help="the whole book as one PDF (LaTeX builder, needs TeX: make pdf)")
     sub.add_parser("list", help="list the chapters and their parameters")
     ip = sub.add_parser("inputs", help="what each chapter depends on")
     ip.add_argument("chapter", nargs="*")
@@ -612,6 +648,9 @@ def main(argv=None) -> int:
         return 0
     if args.cmd == "html":
         html(args.chapter or None, args.with_generated)
+        return 0
+    if args.cmd == "pdf":
+        pdf()
         return 0
 
     srcs = chapters()

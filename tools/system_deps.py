@@ -1,9 +1,10 @@
-"""The one system package set the book needs beyond Python: Debian's Chromium and ChromeDriver,
-for the browser test of the built pages.
+"""The system packages the book needs beyond Python, from Debian: Chromium and ChromeDriver for
+the browser test of the built pages (``make test``), and TeX for the PDF (``make pdf`` only).
 
-    python tools/system_deps.py start     # begin installing in the background when missing (make test)
-    python tools/system_deps.py install   # install now, in the foreground (make system-deps)
-    python tools/system_deps.py check     # say whether the browser is there, and if not why
+    python tools/system_deps.py start       # begin installing the browser in the background (make test)
+    python tools/system_deps.py install     # install the browser now, in the foreground (make system-deps)
+    python tools/system_deps.py check       # say whether the browser is there, and if not why
+    python tools/system_deps.py install-tex # install TeX (xelatex, latexmk) and poppler-utils (make pdf)
 
 Installing needs root and apt-get (as on CI and the project's machines). Without them nothing is
 installed: the browser tests are then skipped with the reason and the command that installs the
@@ -24,6 +25,27 @@ ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".cache" / "system-deps"
 PACKAGES = ("chromium", "chromium-driver", "fonts-liberation")
 INSTALL_COMMAND = "sudo apt-get install --no-install-recommends chromium chromium-driver fonts-liberation"
+TEX_PACKAGES = ("texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended", "texlive-xetex",
+                "latexmk", "fonts-freefont-otf", "xindy", "poppler-utils")
+TEX_COMMANDS = ("xelatex", "latexmk", "xindy", "pdfinfo", "pdftotext")
+
+
+def install_tex() -> int:
+    """Install TeX for the PDF when a command of :data:`TEX_COMMANDS` is missing; 0 when present."""
+    missing = [c for c in TEX_COMMANDS if not shutil.which(c)]
+    if not missing:
+        print("TeX present")
+        return 0
+    ok, why = can_install()
+    cmd = "sudo apt-get install --no-install-recommends " + " ".join(TEX_PACKAGES)
+    if not ok:
+        print(f"error: {', '.join(missing)} missing and cannot be installed here ({why}); run: {cmd}")
+        return 1
+    print(f"[system] installing TeX ({' '.join(TEX_PACKAGES)}); a few minutes")
+    res = subprocess.run(["bash", "-c", "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && "
+                          "apt-get install -y -qq --no-install-recommends " + " ".join(TEX_PACKAGES)],
+                         stdout=subprocess.DEVNULL)
+    return 0 if res.returncode == 0 and all(shutil.which(c) for c in TEX_COMMANDS) else 1
 
 
 def browser_present() -> bool:
@@ -118,6 +140,8 @@ def main(argv: list[str]) -> int:
         return 0
     if cmd == "install":
         return install()
+    if cmd == "install-tex":
+        return install_tex()
     if cmd == "check":
         ok, why = browser_status(wait_seconds=0, install_if_missing=False)
         print("browser: present" if ok else f"browser: {why}")

@@ -5,7 +5,38 @@
   thebe scripts are dropped from every page.
 * Wide display equations scroll sideways instead of being clipped (``book/_static/book.css``).
 * The theme's colour mode defaults to ``light`` on a first visit (an empty mode is a console error).
+* LaTeX (``make pdf``): a displayed equation that carries the paper's own number as ``\\tag{n}``
+  is written as ``equation*`` with the tag outside the ``split`` environment that Sphinx wraps
+  around display maths (amsmath does not allow ``\\tag`` inside ``split``).
 """
+
+import re
+
+_TAG = re.compile(r"\\tag\*?\{[^{}]*\}")
+
+
+def _latex_tags(app, doctree):
+    """For the LaTeX builder: move ``\\tag{..}`` out of Sphinx's ``split`` wrapper."""
+    if app.builder.format != "latex":
+        return
+    from docutils import nodes
+
+    for node in doctree.findall(nodes.math_block):
+        latex = node.astext()
+        tags = _TAG.findall(latex)
+        if not tags or node.get("nowrap"):
+            continue
+        body = _TAG.sub("", latex).strip()
+        label = ""
+        if node.get("label"):    # a labelled equation keeps its anchor
+            label = "\\label{equation:%s:%s}" % (node.get("docname", ""), node["label"])
+        text = ("\\begin{equation*}\\begin{split}" + body + "\\end{split}" + tags[0] + label
+                + "\\end{equation*}")
+        new = nodes.math_block(text, text, nowrap=True, number=None, label=None,
+                               docname=node.get("docname"))
+        new["xml:space"] = "preserve"
+        node.replace_self(new)
+
 
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
@@ -38,5 +69,6 @@ def setup(app):
     app.connect("builder-inited", _static)
     app.add_css_file("book.css")
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("doctree-read", _latex_tags)
     app.add_js_file(None, body=_MODE_JS, priority=1)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
