@@ -485,9 +485,57 @@ def _prune_toc(toc: dict, keep) -> dict:
     return toc
 
 
-def stage_pages(build: Path, only: list[str] | None = None, generated: bool = False) -> None:
+DOWNLOADS_TAG = "cranisotropy-downloads"
+
+
+def add_downloads(build: Path, name: str) -> None:
+    """Offer a chapter's executed notebook, results file and figures (PNG, PDF) on its page: copy
+    them to ``staging/book/_downloads/<name>/`` and put a note with ``{download}`` links after the
+    chapter's opening paragraph (replacing an earlier one)."""
+    import nbformat
+
+    nb_path = staged_notebook(build, name)
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("tags") != [DOWNLOADS_TAG]]
+    folder = build / "staging" / "book" / "_downloads" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    clean = nbformat.from_dict(json.loads(json.dumps(nb)))
+    clean.metadata.pop("cranisotropy", None)
+    nbformat.write(clean, folder / f"{name}.ipynb")
+    links = [f"{{download}}`executed notebook <_downloads/{name}/{name}.ipynb>`"]
+    res = build / "results" / f"{name}.json"
+    if res.is_file():
+        shutil.copy2(res, folder / f"{name}.json")
+        links.append(f"{{download}}`results (JSON) <_downloads/{name}/{name}.json>`")
+    manifest_path = build / "figures" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    figs = []
+    for fid, entry in sorted(manifest.items()):
+        if entry.get("chapter") != name:
+            continue
+        parts = []
+        for kind in ("png", "pdf"):
+            src = build / entry[kind]
+            if src.is_file():
+                shutil.copy2(src, folder / src.name)
+                parts.append(f"{{download}}`{kind.upper()} <_downloads/{name}/{src.name}>`")
+        figs.append(f"`{fid}` ({', '.join(parts)})")
+    text = ":::{admonition} Downloads\n:class: dropdown\n\n" + " · ".join(links)
+    if figs:
+        text += "\n\nFigures: " + "; ".join(figs) + "."
+    text += "\n:::"
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = [DOWNLOADS_TAG]
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    nb.cells.insert(first_code, cell)
+    nbformat.write(nb, nb_path)
+
+
+def stage_pages(build: Path, only: list[str] | None = None, generated: bool = False,
+                downloads: bool = True) -> None:
     """Write config and toc next to the executed notebooks, copy the written pages, generate the
-    generated ones."""
+    generated ones; ``downloads``: offer each chapter's files on its page."""
     import yaml
 
     import pages
@@ -519,6 +567,17 @@ def stage_pages(build: Path, only: list[str] | None = None, generated: bool = Fa
         dest = stage / p.relative_to(ROOT)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(p, dest)
+    for name in chapters():
+        if staged_notebook(build, name).is_file() and (not only or name in only):
+            if downloads:
+                add_downloads(build, name)
+            else:   # the PDF: no download links
+                import nbformat
+
+                nbp = staged_notebook(build, name)
+                nb = nbformat.read(nbp, as_version=4)
+                nb.cells = [c for c in nb.cells if c.metadata.get("tags") != [DOWNLOADS_TAG]]
+                nbformat.write(nb, nbp)
     pages.generate(stage, build, toc_files(toc))
 
 
@@ -570,7 +629,7 @@ def pdf(build: Path | None = None) -> Path:
         raise SystemExit("error: cannot typeset the book from these chapters:\n  " + "\n  ".join(problems)
                          + "\nrun `make figures` (or `make book`) first")
     t0 = time.perf_counter()
-    stage_pages(build)
+    stage_pages(build, downloads=False)
     out_parent = Path(tempfile.mkdtemp(prefix="latex-", dir=build))
     jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
     cmd = ([jb] if jb else [sys.executable, "-m", "jupyter_book"]) + [
