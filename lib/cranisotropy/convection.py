@@ -89,10 +89,36 @@ def spectrum_shape_closed(ell, gamma):
 
 
 def C_ell_from_U(U, g=4.7, v=1.0):
-    """Eq. 10: C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1) for l = 1 .. len(U)-2.
+    """Eq. 10 of Zhang & Liu (2024): C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1).
 
-    ``U`` is the array U_0, U_1, ..., U_L (any velocity units; ``v`` in the same units).
-    Returns (ell, C) with ell = 1 .. L-1.
+    Parameters
+    ----------
+    U : array_like
+        U_0, U_1, ..., U_L (indexed by l from 0; any velocity units), >= 0.
+    g : float
+        -d ln f0 / d ln p (> 0).
+    v : float
+        Particle speed in the units of U^(1/2) (> 0).
+
+    Returns
+    -------
+    ndarray
+        C_l for l = 0 .. L-1 (length L, indexed by l from 0).  C_0 = 0: the monopole of
+        delta f_c is its direction average, which the paper removes (delta f_c - <delta f_c>).
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 entries, a negative U, g or v not positive.
+
+    References
+    ----------
+    Y. Zhang & S. Liu, arXiv:2402.16554 (2024), Eq. 10 (reconstructed, equations.md Sec. 3).
+
+    Examples
+    --------
+    >>> C_ell_from_U([1.0, 1.0, 1.0, 1.0], g=1.0).tolist()
+    [0.0, 1.0, 1.0]
     """
     U = validate.nonnegative("U", U)
     U = np.atleast_1d(np.asarray(U, dtype=float))
@@ -101,8 +127,9 @@ def C_ell_from_U(U, g=4.7, v=1.0):
     g = validate.positive("g", g, allow_array=False)
     v = validate.positive("v", v, allow_array=False)
     ell = np.arange(1, U.size - 1)
-    C = (g / v) ** 2 * (ell * U[:-2] + (ell + 1) * U[2:]) / (2 * ell + 1)
-    return ell, C
+    C = np.zeros(U.size - 1)
+    C[1:] = (g / v) ** 2 * (ell * U[:-2] + (ell + 1) * U[2:]) / (2 * ell + 1)
+    return C
 
 
 def amplitude_from_sigma(sigma, gamma, lam, *, sigma_def: str = "kE", half: bool = False):

@@ -16,7 +16,8 @@ from . import validate
 
 
 def _cl_array(cl, name="cl") -> np.ndarray:
-    cl = np.atleast_1d(validate.finite(name, cl))
+    """A power spectrum C_l, l = 0, 1, ...: 1-D, finite and >= 0 (a negative power is refused)."""
+    cl = np.atleast_1d(validate.nonnegative(name, cl))
     if cl.ndim != 1 or cl.size < 1:
         raise ValueError(f"{name} must be a 1-D array with at least one entry (l = 0, 1, ...), got shape {cl.shape}")
     return cl

@@ -7,7 +7,9 @@ coverage), the statistical error-bar ends where visible (NaN where hidden by the
 shaded box around each point, and the 1/2/3-sigma isotropic-noise bands.  See
 ``data/icecube12yr/README.md`` for the source, the method and the precision (markers
 +-0.012 dex).  ``load_crosscheck()`` reads the independent reading of the C~_l-versus-energy
-figure; :func:`digitisation_stats` turns it into the digitisation precision.
+figure; :func:`digitisation_stats` turns it into the digitisation precision.  :func:`log10_errors`
+is the one error model of the digitised points used by every fit of the book (digitisation
+precision and, where visible, the statistical error bar, in dex).
 
 Every malformed file raises :class:`DataFormatError` naming the file, the line and the problem
 (``str(err) == "<file>:<line>: <problem>"``; also ``err.path``, ``err.line``, ``err.problem``).
@@ -49,6 +51,8 @@ _OPTIONAL = {"stat_lo", "stat_hi", "box_lo", "box_hi"}
 CROSSCHECK_COLUMNS = ["energy_label", "E_TeV_from_axis", "ell", "C_tilde_CEfig", "marker_pixels",
                       "occluded", "C_tilde_GIF", "dlog10"]
 ELL_RANGE = (1, 40)
+#: marker-centre precision of the digitised spectra, +-0.5 px of the source figure (dex)
+DIGITISATION_DEX = 0.012
 # dlog10 is tabulated to 3 decimals from values with 4 significant digits: |dlog10 -
 # log10(C_CEfig/C_GIF)| <= 0.0005 + 2 * log10(1 + 5e-4) ~ 0.00093
 _DLOG10_ROUNDING = 1.0e-3
@@ -181,12 +185,60 @@ def read_header(path: str | Path | None = None) -> str:
     """The ``#`` comment lines at the top of a data file (without the ``#``), joined by newlines."""
     path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
     out = []
-    with open(path) as fh:
+    with open(path, encoding="utf-8-sig") as fh:   # a leading byte-order mark is accepted
         for ln in fh:
             if not ln.lstrip().startswith("#"):
                 break
             out.append(ln.lstrip()[1:].rstrip("\n"))
     return "\n".join(out)
+
+
+def declared_bins(path: str | Path | None = None) -> int | None:
+    """The number of energy bins the file's header declares ("in 9 energy bins"), or None.
+
+    :func:`load_icecube12yr` refuses a file whose bins do not match it (a file cut at a bin
+    boundary would otherwise load with fewer bins and no error).
+    """
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
+    m = re.search(r"\bin (\d+) energy bins\b", " ".join(read_header(path).split()))
+    return int(m[1]) if m else None
+
+
+def log10_errors(b: EnergyBin, ell, floor_dex: float = DIGITISATION_DEX) -> np.ndarray:
+    """1-sigma errors in dex of the digitised C~_l of energy bin ``b`` at multipoles ``ell``.
+
+    sqrt(floor^2 + stat^2), with ``floor_dex`` the digitisation precision and stat half the
+    length of the visible statistical error bar in dex, the one visible side where only one
+    shows, and 0 where the bar hides inside the marker (< ~0.11 dex, unknown).  A lower bound of
+    the error of each point; the error model of every fit of the book.
+
+    Parameters
+    ----------
+    b : EnergyBin
+        One energy bin of :func:`load_icecube12yr`.
+    ell : array_like
+        Multipoles (1..40).
+    floor_dex : float
+        Digitisation precision (dex), > 0.
+
+    Examples
+    --------
+    >>> b = load_icecube12yr().nearest(13.0)
+    >>> [round(float(e), 3) for e in log10_errors(b, [1, 2])]
+    [0.012, 0.012]
+    """
+    floor_dex = validate.positive("floor_dex", floor_dex, allow_array=False)
+    if not isinstance(b, EnergyBin):
+        raise TypeError(f"b must be an EnergyBin, got {type(b).__name__}")
+    row = b.select(ell)
+    C, lo, hi = row["C"], row["stat_lo"], row["stat_hi"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dlo = np.where(np.isfinite(lo) & (lo > 0), np.log10(C / lo), np.nan)
+        dhi = np.where(np.isfinite(hi), np.log10(hi / C), np.nan)
+    both = np.isfinite(dlo) & np.isfinite(dhi)
+    stat = np.where(both, 0.5 * (np.nan_to_num(dlo) + np.nan_to_num(dhi)),
+                    np.where(np.isfinite(dlo), np.nan_to_num(dlo), np.where(np.isfinite(dhi), np.nan_to_num(dhi), 0.0)))
+    return np.sqrt(floor_dex**2 + np.abs(stat) ** 2)
 
 
 def pixels_per_decade(path: str | Path | None = None) -> float:
@@ -204,7 +256,7 @@ def _rows(path: Path, columns: list[str]):
     """Yield (line number, dict) for the data rows of a CSV with '#' comment lines."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such data file")
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:   # a leading byte-order mark is accepted
         lines = list(enumerate(fh, start=1))
     body = [(n, ln) for n, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not body:
@@ -217,7 +269,8 @@ def _rows(path: Path, columns: list[str]):
         raise DataFormatError(path, n_head, f"header repeats column(s) {dup}")
     missing = [c for c in columns if c not in header]
     if missing:
-        raise DataFormatError(path, n_head, f"header lacks column(s) {missing}")
+        bom = " (the file contains a byte-order mark, U+FEFF, inside the text)" if "\ufeff" in head else ""
+        raise DataFormatError(path, n_head, f"header lacks column(s) {missing}{bom}")
     extra = [c for c in header if c not in columns]
     if extra:
         raise DataFormatError(path, n_head, f"unexpected column(s) {extra}")
@@ -335,6 +388,10 @@ def load_icecube12yr(path: str | Path | None = None) -> IceCubeSpectra:
         b["rows"][ell] = {**vals, "lo_clipped": clipped, "line": n}
         last_line = n
     close(current, last_line)
+    declared = declared_bins(path)
+    if declared is not None and len(order) != declared:
+        raise DataFormatError(path, last_line, f"the header declares {declared} energy bins but the file holds "
+                                               f"{len(order)} ({order}): is it cut short?")
 
     bins = []
     for label in order:

@@ -95,3 +95,27 @@ def normalisation(t, K, *, n: int = 161, extent: float = 7.0) -> float:
     X = Y @ R.T  # rotation: unit Jacobian
     vals = green_function(t, X, K)
     return float(np.trapezoid(np.trapezoid(np.trapezoid(vals, axes[2]), axes[1]), axes[0]))
+
+
+def eigenvalue_deviation(rng: np.random.Generator, n: int = 200) -> float:
+    """Largest relative deviation of the numerical eigenvalues of :func:`diffusion_tensor` from
+    the values stated after Eq. 5 of Ahlers (2014), 1/3nu and 1/3(nu +- i Omega), over ``n``
+    random (nu, Omega): nu uniform in [0.1, 10], Omega a Gaussian direction times a uniform
+    length in [0, 10] (drawn in that order from ``rng``).
+
+    Examples
+    --------
+    >>> bool(eigenvalue_deviation(np.random.default_rng(1), 20) < 1e-12)
+    True
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n = validate.integer("n", n, minimum=1, allow_array=False)
+    worst = 0.0
+    for _ in range(n):
+        nu_i, Om_vec = rng.uniform(0.1, 10), rng.normal(size=3) * rng.uniform(0, 10)
+        ev = np.linalg.eigvals(diffusion_tensor(nu_i, Om_vec))
+        kpar, kperp, ka = coefficients(nu_i, np.linalg.norm(Om_vec))
+        paper = np.array([kpar, kperp + 1j * ka, kperp - 1j * ka])
+        worst = max(worst, max(np.min(np.abs(ev - v)) / abs(v) for v in paper))
+    return float(worst)

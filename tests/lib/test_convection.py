@@ -41,9 +41,11 @@ def test_C_from_U_and_power_law():
     L = 40
     U = T.U_ell_power_law(np.arange(0 + 1, L + 1), g, lam, A)  # U_1..U_L
     U = np.concatenate([[0.0], U])  # U_0 diverges for g>1: placeholder; only l>=2 used
-    ell, Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
-    ref = C.C_ell_power_law(ell[1:], g, lam, A=A, g=4.7, v=2.0)
-    assert np.allclose(Cl[1:], ref, rtol=1e-13)
+    Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
+    assert Cl.size == U.size - 1 and Cl[0] == 0.0          # indexed by l from 0
+    ell = np.arange(Cl.size)
+    ref = C.C_ell_power_law(ell[2:], g, lam, A=A, g=4.7, v=2.0)
+    assert np.allclose(Cl[2:], ref, rtol=1e-13)
 
 
 def test_sigma_conventions():

@@ -50,3 +50,12 @@ def test_errors():
         correlation.pair_correlation(np.ones(12), 0)
     with pytest.raises(TypeError, match="model"):
         correlation.pair_correlation(np.ones(12), 2, model=3)
+
+
+def test_negative_power_is_refused():
+    # issue 12: power_sum_cl([-1, 2]) returned 5.0
+    with pytest.raises(ValueError, match="cl must be >= 0"):
+        correlation.power_sum_cl([-1.0, 2.0])
+    with pytest.raises(ValueError, match="cl must be >= 0"):
+        correlation.xi_from_cl([1.0, -0.5], 0.3)
+    assert correlation.power_sum_cl([1.0, 2.0]) == 7.0
