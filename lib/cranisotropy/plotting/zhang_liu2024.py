@@ -29,3 +29,46 @@ def taylor_content(power: dict, degree: int):
     np.atleast_1d(axes)[0].set_ylabel("Taylor order $j$")
     fig.colorbar(im, ax=axes, label="fraction of the term's power", shrink=0.9)
     return fig
+
+
+def eq7_check(rows: np.ndarray, gammas, tolerance: float):
+    """I_l(gamma) in closed form (lines) and by quadrature (points), and their relative deviation
+    (``zl-multipoles-eq7-check``); ``rows`` as returned by
+    :func:`cranisotropy.velocity_multipoles.eq7_quadrature_check`."""
+    rel_dev = np.abs(rows[:, 3] / rows[:, 2] - 1)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    for i, g in enumerate(gammas):
+        sel = rows[:, 0] == g
+        c = f"C{i % 10}"
+        a1.loglog(rows[sel, 1], rows[sel, 2], color=c, lw=1, label=rf"$\gamma={g:.3g}$")
+        a1.loglog(rows[sel, 1], rows[sel, 3], "o", color=c, ms=3)
+        a2.semilogy(rows[sel, 1], np.maximum(rel_dev[sel], 1e-17), "o-", color=c, ms=3, lw=0.7)
+    a1.set_xlabel(r"multipole $\ell$")
+    a1.set_ylabel(r"$I_\ell(\gamma)=\int_0^\infty x^{-\gamma}j_\ell^2\,dx$")
+    a1.legend(fontsize=8, ncol=2)
+    a2.axhline(tolerance, color="0.4", ls="--", lw=0.8, label="asserted tolerance")
+    a2.set_xlabel(r"multipole $\ell$")
+    a2.set_ylabel("|quadrature / closed form - 1|")
+    a2.set_ylim(1e-17, 1e-8)
+    a2.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def eq7_large_l(ells: np.ndarray, ratios: dict, slopes: dict):
+    """I_l over its large-l asymptote and the local slope against -(gamma+1), per gamma
+    (``zl-multipoles-large-l``)."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    for i, g in enumerate(slopes):
+        a1.semilogx(ells, ratios[g], color=f"C{i}", label=rf"$\gamma={g:.3g}$")
+        a2.semilogx(ells, slopes[g], color=f"C{i}", label=rf"$\gamma={g:.3g}$")
+        a2.axhline(-(g + 1), color=f"C{i}", ls="--", lw=0.8)
+    a1.axhline(1, color="0.5", lw=0.8)
+    a1.set_xlabel(r"multipole $\ell$")
+    a1.set_ylabel(r"$I_\ell / (c_\gamma\,\ell^{-\gamma-1})$")
+    a1.legend(fontsize=8)
+    a2.set_xlabel(r"multipole $\ell$")
+    a2.set_ylabel(r"local slope $d\ln I_\ell/d\ln\ell$")
+    a2.legend(fontsize=8, loc="center right")
+    fig.tight_layout()
+    return fig
