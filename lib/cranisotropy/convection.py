@@ -38,6 +38,8 @@ __all__ = [
     "C_ell_power_law",
     "C_ell_spectrum",
     "SIGMA_DEFS",
+    "local_slope",
+    "closed_form_identity_holds",
 ]
 
 SIGMA_DEFS = ("kE", "tail")
@@ -181,3 +183,36 @@ def C_ell_spectrum(ell, E: Callable, lam, *, g=4.7, v=1.0, k_breaks=()):
     U = dict(zip(need.tolist(), np.atleast_1d(velocity_multipoles.U_ell_quad(need, E, lam, k_breaks=k_breaks))))
     C = np.array([(g / v) ** 2 * (l * U[l - 1] + (l + 1) * U[l + 1]) / (2 * l + 1) for l in ells.tolist()])
     return float(C[0]) if np.ndim(ell) == 0 else C
+
+
+def local_slope(ell, gamma):
+    """d ln S_l / d ln l of the power-law shape (:func:`spectrum_shape`) by the forward difference
+    between l and l + 1: tends to -(gamma + 1) for l >> 1 (the abstract of Zhang & Liu 2024).
+
+    Examples
+    --------
+    >>> round(float(local_slope(10**5, 5 / 3)), 3)
+    -2.667
+    """
+    ell = np.asarray(validate.integer("ell", ell, minimum=2))
+    return np.log(spectrum_shape(ell + 1, gamma) / spectrum_shape(ell, gamma)) / np.log((ell + 1) / ell)
+
+
+def closed_form_identity_holds() -> bool:
+    """The algebra behind :func:`spectrum_shape_closed`, in sympy: with a = l - (1+gamma)/2 and
+    b = l + (1+gamma)/2, Gamma(a+2)/Gamma(a) = a(a+1), Gamma(b+2)/Gamma(b) = b(b+1), and
+    [l b(b+1) + (l+1) a(a+1)]/(2l+1) = l(l+1) + (gamma^2 - 1)/4.
+
+    Examples
+    --------
+    >>> closed_form_identity_holds()
+    True
+    """
+    import sympy as sp
+
+    l_, g_, a_, b_ = sp.symbols("ell gamma a b", positive=True)
+    rec_a = sp.simplify(sp.expand_func(sp.gamma(a_ + 2)) / sp.gamma(a_) - a_ * (a_ + 1)) == 0
+    rec_b = sp.simplify(sp.expand_func(sp.gamma(b_ + 2)) / sp.gamma(b_) - b_ * (b_ + 1)) == 0
+    bracket = (l_ * b_ * (b_ + 1) + (l_ + 1) * a_ * (a_ + 1)) / (2 * l_ + 1)
+    poly = sp.simplify(bracket.subs({a_: l_ - (1 + g_) / 2, b_: l_ + (1 + g_) / 2}) - (l_ * (l_ + 1) + (g_**2 - 1) / 4))
+    return bool(rec_a and rec_b and poly == 0)

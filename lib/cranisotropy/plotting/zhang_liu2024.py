@@ -72,3 +72,29 @@ def eq7_large_l(ells: np.ndarray, ratios: dict, slopes: dict):
     a2.legend(fontsize=8, loc="center right")
     fig.tight_layout()
     return fig
+
+
+def coupling_monte_carlo(ell, C_mean, C_err, C_pred, C_cont, n_real: int, nside: int):
+    """The Monte-Carlo mean C_l of n.u(lam n) against Eq. 10 with the same discrete spectrum and
+    the continuous power law, and the deviation in units of the Monte-Carlo error
+    (``zl-coupling-montecarlo``)."""
+    z = (C_mean - C_pred) / C_err
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True, gridspec_kw=dict(height_ratios=[2.2, 1]))
+    a1.errorbar(ell, C_mean, C_err, fmt="o", ms=3, color="k", label=f"Monte Carlo ({n_real} fields, Nside {nside})")
+    a1.plot(ell, C_pred, color="C1", label="Eq. 10, same discrete spectrum")
+    a1.plot(ell, C_cont, color="C0", ls=":", label=r"Eqs. 7+10, continuous $k^{-5/3}$")
+    a1.set_xscale("log")
+    a1.set_yscale("log")
+    a1.set_ylabel(r"$C_\ell$ of $\hat{\mathbf{n}}\cdot\mathbf{u}(\lambda\hat{\mathbf{n}})$ [units of $A\lambda^{\gamma-1}$]")
+    a1.legend(fontsize=8)
+    a2.axhspan(-1, 1, color="0.9")
+    a2.axhline(0, color="0.5", lw=0.8)
+    a2.plot(ell, z, "o-", ms=3, color="k", lw=0.7)
+    a2.set_ylim(-4, 4)
+    a2.set_xlabel(r"multipole $\ell$")
+    a2.set_ylabel(r"(MC $-$ Eq. 10) / $\sigma$")
+    a2.set_xticks([2, 3, 5, 10, 20, 30])
+    a2.set_xticklabels(["2", "3", "5", "10", "20", "30"])
+    a2.xaxis.set_minor_formatter(plt.NullFormatter())
+    fig.tight_layout()
+    return fig
