@@ -104,3 +104,65 @@ def remap_sum_rule(times, inc: dict, dev_cmp: np.ndarray, S0: float):
     ax2.set_ylabel("share of $4\\pi/3$")
     ax2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
+
+
+def eq20_error_map(taus, ells, log_err, overflow):
+    """log10 relative error of Eq. 20 in float64 over (nu T, l), grey where the products overflow,
+    white contour at 1e-10 (``hierarchy-eq20-error``); from
+    :func:`cranisotropy.hierarchy.float64_error_map`."""
+    fig, ax = plt.subplots(figsize=(6.6, 4.4))
+    im = ax.pcolormesh(taus, ells, log_err, cmap="viridis", vmin=-16, vmax=3, shading="nearest")
+    ax.pcolormesh(taus, ells, np.where(overflow, 1.0, np.nan), cmap=ListedColormap(["0.6"]), shading="nearest")
+    ax.contour(taus, ells, log_err, levels=[-10], colors="w", linewidths=1.2)
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$\nu T$")
+    ax.set_ylabel(r"multipole $\ell$")
+    ax.grid(False)
+    cb = fig.colorbar(im, ax=ax)
+    cb.set_label(r"$\log_{10}$ relative error of Eq. 20 in float64 (clipped to $[-16, 3]$)")
+    ax.set_title("Eq. 20 evaluated literally in double precision")
+    return fig
+
+
+def hierarchy_cascade(taus, sums, truncations, surviving):
+    """Partial sums sum_{l<=L} (2l+1)<C_l>/3C~_1 against nu T for several truncations L, the
+    L -> infinity limit, the dipole alone and Eq. 13 (``hierarchy-cascade``); ``sums`` is
+    (len(taus), Lmax + 1) indexed by L, ``surviving`` the closed-form limit over 3."""
+    fig, ax = plt.subplots()
+    for i, L in enumerate(truncations):
+        ax.semilogx(taus, sums[:, L], color=plt.cm.viridis(i / len(truncations)), label=f"$L={L}$")
+    ax.semilogx(taus, surviving, "k--", lw=1.2, label=r"$L\to\infty$ (closed form)")
+    ax.semilogx(taus, np.exp(-2 * np.asarray(taus)), color="0.5", lw=0.8, ls="-.", label=r"dipole alone, $e^{-2\nu T}$")
+    ax.axhline(1.0, color="C3", ls=":", label="Eq. 13")
+    ax.set_xlabel(r"$\nu T$")
+    ax.set_ylabel(r"$\sum_{\ell\leq L}(2\ell+1)\langle C_\ell\rangle / 3\widetilde{C}_1$")
+    ax.set_ylim(0, 1.08)
+    ax.legend(loc="lower left")
+    ax.set_title("The hierarchy leaks to $\\ell=\\infty$")
+    return fig
+
+
+def ahlers_fig1(b, fit_mask, shapes: dict, amp: dict, amp_c1: dict, nuT):
+    """Fig. 1 of Ahlers (2014) regenerated (``ahlers2014-fig1``): the energy bin ``b`` with the
+    hierarchy at the two nu T and Eq. 21 (``shapes``: key -> C_l/C~_1 for l = 0..40), amplitudes
+    fitted over ``fit_mask`` (left, ``amp``) or set by C_1 (right, ``amp_c1``)."""
+    styles = {f"eq20_{nuT[0]:g}": dict(color="C0", ls=":", lw=2, label=rf"Eq. 20, $\nu T={nuT[0]:g}$"),
+              f"eq20_{nuT[1]:g}": dict(color="C2", ls="--", lw=1.6, label=rf"Eq. 20, $\nu T={nuT[1]:g}$"),
+              "eq21": dict(color="C3", ls="-", lw=1.2, label="Eq. 21 (asymptote)")}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+    for ax, amps, title in ((axes[0], amp, r"amplitudes fitted over $\ell\geq6$"),
+                            (axes[1], amp_c1, r"model $C_1$ = observed $\widetilde{C}_1$")):
+        plot_icecube_bin(ax, b, color="k", label=f"IceCube 12 yr, {b.label} (digitised)")
+        for k, s in shapes.items():
+            ax.plot(np.arange(1, len(s)), amps[k] * s[1:], **styles[k])
+        ax.set_xscale("log")
+        ax.set_xlim(0.9, 42)
+        ax.set_ylim(1e-12, 1e-6)
+        ax.set_title(title)
+        if ax is axes[0]:
+            for l in (b.ell[fit_mask].min(), b.ell[fit_mask].max()):
+                ax.axvline(l, color="0.4", lw=0.7, ls="-.")
+        else:
+            ax.set_ylabel("")
+    axes[0].legend(loc="lower left", fontsize=8)
+    return fig
