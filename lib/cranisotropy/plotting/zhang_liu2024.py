@@ -98,3 +98,35 @@ def coupling_monte_carlo(ell, C_mean, C_err, C_pred, C_cont, n_real: int, nside:
     a2.xaxis.set_minor_formatter(plt.NullFormatter())
     fig.tight_layout()
     return fig
+
+
+ZL_STYLES = {"convection": ("C0", "-"), "convection-gamma": ("C1", "--"), "a14": ("C2", "-."),
+             "am15a": ("C4", ":"), "am15b": ("C3", (0, (5, 1, 1, 1)))}
+
+
+def zl_fig1(b, ell, fits: dict, models: dict, labels: dict):
+    """Fig. 1 of Zhang & Liu (2024) regenerated (``zhang-liu2024-fig1``): the energy bin ``b``
+    with the fitted models (key -> FitResult of :func:`cranisotropy.spectrum_fits.fit_models`,
+    curves from ``models[key].cl``) over l = ell[0]..40, the fit range, and the log residuals."""
+    lfine = np.arange(ell[0], 41)
+    fig, (ax, axr) = plt.subplots(2, 1, figsize=(6.6, 6.2), sharex=True, gridspec_kw=dict(height_ratios=[3, 1.3]))
+    plot_icecube_bin(ax, b)
+    for n, f in fits.items():
+        c, ls = ZL_STYLES[n]
+        ax.plot(lfine, models[n].cl(lfine, *f.values), color=c, ls=ls, lw=1.6,
+                label=labels[n] + (f" ($\\sigma$={f.value('sigma'):.0f} km/s)" if n == "convection" else ""))
+        axr.plot(ell, f.residuals, color=c, ls=ls, marker="o", ms=2.5, lw=1)
+    for a in (ax, axr):
+        a.axvline(ell[0] - 0.5, color="0.5", lw=0.7)
+        a.axvline(ell[-1] + 0.5, color="0.5", lw=0.7)
+    ax.set_xscale("log")
+    ax.set_xlim(0.9, 42)
+    ax.set_ylim(1e-12, 3e-7)
+    ax.set_title(f"IceCube 12 yr, {b.label}: turbulent convection vs A14 and AM15")
+    ax.legend(fontsize=7.5, loc="upper right", ncol=1)
+    axr.axhline(0, color="k", lw=0.8)
+    axr.set_ylabel(r"$\log_{10}(\widetilde{C}_\ell/C_\ell^{\rm model})$")
+    axr.set_xlabel(r"multipole $\ell$")
+    ax.set_xlabel("")
+    axr.set_ylim(-1.3, 1.3)
+    return fig
