@@ -161,10 +161,24 @@ def fit_models(models: dict, ell, C, sigma) -> dict:
     return {k: fit.spectrum(m, ell, C, sigma=sigma) for k, m in models.items()}
 
 
-def best_by_rss_bic(fits: dict) -> str:
+def best_by_rss_bic(fits: dict, *, tie: float = 1e-3) -> str:
     """The key of the fit with the lowest BIC from the residual sum of squares
-    (:func:`cranisotropy.fit.rss_criteria`)."""
-    return min(fits, key=lambda k: fit.rss_criteria(fits[k])[1])
+    (:func:`cranisotropy.fit.rss_criteria`).  Fits within ``tie`` of the lowest BIC are tied (two
+    models of the same shape, such as convection with free gamma and AM15 candidate (a), differ
+    only by the minimiser's rounding), and the first of them in ``fits`` wins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = np.arange(5.0), np.array([1.1, 2.8, 5.05, 7.1, 8.7])
+    >>> a, b = fit.line(x, y, sigma=1.0), fit.line(x, y + 1e-12, sigma=1.0)
+    >>> best_by_rss_bic({"first": a, "second": b}), best_by_rss_bic({"second": b, "first": a})
+    ('first', 'second')
+    """
+    tie = validate.nonnegative("tie", tie, allow_array=False)
+    bic = {k: fit.rss_criteria(f)[1] for k, f in fits.items()}
+    lowest = min(bic.values())
+    return next(k for k, v in bic.items() if v <= lowest + tie)
 
 
 def fit_record(f, *, birge: bool = True) -> dict:

@@ -130,3 +130,80 @@ def zl_fig1(b, ell, fits: dict, models: dict, labels: dict):
     ax.set_xlabel("")
     axr.set_ylim(-1.3, 1.3)
     return fig
+
+
+def energy_data_panel(ax, d: dict, l: int, noise_sigma: int):
+    """C_l(E) of the energy bins on ``ax``: filled above the noise band, open below, and the
+    band's upper edge (``d`` from :func:`cranisotropy.energy_dependence.bin_arrays`)."""
+    m, E, C, err = d["measured"][l], d["E"], d["C"][l], d["err_dex"][l]
+    yerr = [C * (1 - 10 ** -err), C * (10 ** err - 1)]
+    ax.errorbar(E[m], C[m], yerr=[yerr[0][m], yerr[1][m]], fmt="o", color="k", ms=4, lw=1,
+                label="IceCube 12 yr (digitised)")
+    ax.plot(E[~m], C[~m], "o", mfc="none", color="k", ms=4, label=f"below {noise_sigma}$\\sigma$ noise")
+    ax.plot(E, d["noise_edge"][l], color="0.6", lw=1, ls=":", label=f"{noise_sigma}$\\sigma$ noise edge")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title(f"$\\ell = {l}$", fontsize=10)
+
+
+def energy_power_law(d: dict, ells, E_grid, curves: dict, E_fit: float, exponent: float, noise_sigma: int, title: str):
+    """Figs. 2 and 3 of Zhang & Liu (2024) regenerated: C_l(E) of the data and the power-law model
+    ``curves[l]`` (C_l ~ E^exponent) for four multipoles."""
+    fig, axes = plt.subplots(2, 2, figsize=(7.4, 6.0), sharex=True)
+    for ax, l in zip(axes.ravel(), ells):
+        energy_data_panel(ax, d, l, noise_sigma)
+        ax.plot(E_grid, curves[l], color="C0", lw=1.6, label=f"power law, $C_\\ell\\propto E^{{{exponent:.3f}}}$")
+        ax.axvline(E_fit, color="C0", lw=0.6, ls="--")
+    for ax in axes[1]:
+        ax.set_xlabel("median energy (TeV)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(r"$\widetilde{C}_\ell$")
+    axes[0, 0].legend(fontsize=7, loc="best")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def energy_slopes(slopes: list, split_TeV: float):
+    """Measured energy slopes per multipole below (filled) and above (open) the split energy,
+    against 2/9 and 1/3 (``zl-energy-slopes``); rows of
+    :func:`cranisotropy.energy_dependence.energy_slopes`."""
+    lv = np.array([r["ell"] for r in slopes], dtype=float)
+    get = lambda k: np.array([r[k] for r in slopes])  # noqa: E731
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.errorbar(lv - 0.12, get("slope_low"), yerr=get("err_low"), fmt="o", color="C0", ms=4, label=f"13–{split_TeV:g} TeV")
+    ax.errorbar(lv + 0.12, get("slope_high"), yerr=get("err_high"), fmt="o", mfc="none", color="C3", ms=4,
+                label=f"> {split_TeV:g} TeV")
+    ax.axhline(2 / 9, color="k", ls="--", lw=1, label=r"$E^{2/9}$ (Kolmogorov, $\delta=1/3$)")
+    ax.axhline(1 / 3, color="k", ls=":", lw=1, label=r"$E^{1/3}$ (Kraichnan, $\delta=1/2$)")
+    ax.axhline(0, color="0.5", lw=0.6)
+    ax.set_xlabel(r"multipole $\ell$")
+    ax.set_ylabel(r"$d\log\widetilde{C}_\ell/d\log E$")
+    ax.set_ylim(-2.5, 3.0)
+    ax.legend(fontsize=8, ncol=2, loc="upper left")
+    return fig
+
+
+def energy_injection(d: dict, ells, E_grid, inj_kol: dict, inj_kra: dict, power_law: dict, E_c, C_ref: dict,
+                     noise_sigma: int, scale_pc: float):
+    """Fig. 4 of Zhang & Liu (2024) regenerated: C_l(E) with the SNR-injection model for
+    delta = 1/3 (``inj_kol``) and 1/2 (``inj_kra``), the power law, and the critical energies
+    ``E_c`` (``zhang-liu2024-fig4``); curves keyed by l."""
+    fig, axes = plt.subplots(2, 2, figsize=(7.4, 6.0), sharex=True)
+    for ax, l, ec in zip(axes.ravel(), ells, E_c):
+        energy_data_panel(ax, d, l, noise_sigma)
+        ax.plot(E_grid, inj_kol[l], color="C3", lw=1.6, label=r"injection, $\delta=1/3$")
+        ax.plot(E_grid, inj_kra[l], color="C3", lw=1.2, ls="--", label=r"injection, $\delta=1/2$")
+        ax.plot(E_grid, power_law[l], color="C0", lw=0.8, label="power law, $\\delta=1/3$")
+        if ec < E_grid[-1]:
+            ax.axvline(ec, color="C3", ls=":", lw=1)
+        lo = min(np.nanmin(d["C"][l]), np.nanmin(d["noise_edge"][l])) / 3
+        ax.set_ylim(lo, max(np.nanmax(d["C"][l]), C_ref[l]) * 5)
+    for ax in axes[1]:
+        ax.set_xlabel("median energy (TeV)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(r"$\widetilde{C}_\ell$")
+    axes[0, 0].legend(fontsize=6.5, loc="lower left")
+    fig.suptitle(f"SNR injection at $2\\pi/k_0$ = {scale_pc:.0f} pc", fontsize=11)
+    fig.tight_layout()
+    return fig
