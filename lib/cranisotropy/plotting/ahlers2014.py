@@ -166,3 +166,54 @@ def ahlers_fig1(b, fit_mask, shapes: dict, amp: dict, amp_c1: dict, nuT):
             ax.set_ylabel("")
     axes[0].legend(loc="lower left", fontsize=8)
     return fig
+
+
+def partial_sky_variance(ratio_mc, ratio_err, ratio_exact, cv_full, bands, band_ratio, *, n_real, dec_max, fsky, nside):
+    """Scatter of the cut-sky spectrum in units of the estimate 2/((2l+1) f_sky): Monte Carlo,
+    exact, the full-sky control and band powers (``partial-sky-variance``); arrays indexed by l
+    from 0 (``cv_full`` from l = 1)."""
+    ell = np.arange(len(ratio_mc))
+    fig, ax = plt.subplots(figsize=(6.6, 4.3))
+    ax.axhline(1, color="0.3", lw=1, ls="--", label=r"paper: $2/((2\ell+1)f_{\rm sky})$")
+    ax.errorbar(ell[1:], ratio_mc[1:], yerr=ratio_err[1:], fmt="o", ms=4, color="k", capsize=0,
+                label=f"cut sky, Monte Carlo ({n_real} skies)")
+    ax.plot(ell[1:], ratio_exact[1:], "-", color="C0", label="cut sky, exact (ideal cap)")
+    ax.plot(ell[1:], cv_full, "x", color="C2", ms=4, label=r"full sky / $2/(2\ell+1)$ (control)")
+    for i, ((a, b), r) in enumerate(zip(bands, band_ratio)):
+        ax.hlines(r, a - 0.4, b + 0.4, color="C3", lw=2.5, label="band power, exact" if i == 0 else None)
+    ax.set_xlabel(r"multipole $\ell$")
+    ax.set_ylabel("measured variance / estimate")
+    ax.set_xlim(0, ell[-1] + 1)
+    ax.set_ylim(0, 3)
+    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    ax.set_title(rf"$\delta<{dec_max:g}^\circ$, $f_{{\rm sky}}={fsky:.3f}$, $N_{{\rm side}}={nside}$")
+    return fig
+
+
+def partial_sky_leakage(leak: dict, mc_bias, mc_bias_err, bias):
+    """Mode coupling of the cap: where a pure dipole's power goes (``leak`` from
+    :func:`cranisotropy.partial_sky.dipole_leakage`) and the bias <C~_l>/(f_sky C_l) of the Eq. 21
+    spectrum, Monte Carlo and exact (``partial-sky-leakage``)."""
+    fig, (axl, axr) = plt.subplots(1, 2, figsize=(9.6, 3.9))
+    lv = np.arange(len(leak["isotropic"]))
+    wbar = 0.27
+    for i, (k, col) in enumerate(zip(leak["map"], ["C0", "C1"])):
+        axl.bar(lv + (i - 1) * wbar, leak["exact"][k], width=wbar, color=col, alpha=0.45, label=f"{k}, exact")
+        axl.plot(lv + (i - 1) * wbar, leak["map"][k], "o", color=col, ms=4, label=f"{k}, masked map")
+    axl.bar(lv + wbar, leak["isotropic"], width=wbar, color="0.5", alpha=0.6, label="isotropic average, exact")
+    axl.set_xticks(lv)
+    axl.set_xlabel(r"multipole $\ell$")
+    axl.set_ylabel(r"$\tilde C_\ell/(f_{\rm sky}C_1)$")
+    axl.set_title("pure dipole injected")
+    axl.legend(fontsize=7.5)
+    ell = np.arange(len(bias))
+    axr.axhline(1, color="0.3", ls="--", lw=1)
+    axr.errorbar(ell[1:], mc_bias[1:], yerr=mc_bias_err[1:], fmt="o", ms=3.5, color="k", label="Monte Carlo")
+    axr.plot(ell[1:], bias[1:], "-", color="C0", label="exact (ideal cap)")
+    axr.set_xlabel(r"multipole $\ell$")
+    axr.set_ylabel(r"$\langle\tilde C_\ell\rangle/(f_{\rm sky}C_\ell)$")
+    axr.set_title("Eq. 21 spectrum")
+    axr.set_ylim(0, 1.8)
+    axr.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
