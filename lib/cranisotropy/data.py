@@ -481,3 +481,74 @@ def digitisation_stats(cc: dict, *, include_occluded: bool = False) -> dict:
         raise ValueError(f"cc must hold at least 2 usable markers, got {d.size}")
     return {"n": int(d.size), "mean": float(d.mean()), "std": float(d.std(ddof=1)),
             "rms": float(np.sqrt(np.mean(d**2))), "max_abs": float(np.abs(d).max())}
+
+
+def header_facts(path: str | Path | None = None) -> dict:
+    """The numbers the spectrum file's header states, read from its text: ``hidden_bar_dex``
+    (the largest statistical error bar hidden inside a marker), ``period`` (of the data),
+    ``marker_dex`` (the quoted precision of a marker centre), ``crosscheck`` (the quoted mean,
+    scatter and maximum of log10(CEfig/GIF), dex) and ``marker_log10E`` (log10(E/GeV) of the
+    cross-check figure's markers).  Raises :class:`DataFormatError` when one is missing.
+
+    Examples
+    --------
+    >>> f = header_facts()
+    >>> f["marker_dex"], f["crosscheck"], len(f["marker_log10E"])
+    (0.012, (-0.006, 0.008, 0.023), 9)
+    """
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
+    text = " ".join(read_header(path).split())
+    patterns = {
+        "hidden_bar_dex": r"\|stat err\| < ~([0-9.]+) dex",
+        "period": r"\((\w+ \d{4} - \w+ \d{4})\)",
+        "marker_dex": r"\+-0\.5 px = \+-([0-9.]+) dex",
+        "crosscheck": r"mean log10\(CEfig/GIF\) = ([-+0-9.]+) dex, scatter ([0-9.]+) dex, max ([0-9.]+) dex",
+        "marker_log10E": r"log10\(E/GeV\) = ([0-9.,]+)",
+    }
+    found = {}
+    for key, pat in patterns.items():
+        m = re.search(pat, text)
+        if m is None:
+            raise DataFormatError(path, 1, f"the header does not state {key} (pattern {pat!r})")
+        found[key] = m
+    return {"hidden_bar_dex": float(found["hidden_bar_dex"][1]),
+            "period": found["period"][1].replace(" - ", " to "),
+            "marker_dex": float(found["marker_dex"][1]),
+            "crosscheck": tuple(float(v) for v in found["crosscheck"].groups()),
+            "marker_log10E": np.array([float(v) for v in found["marker_log10E"][1].rstrip(",").split(",")])}
+
+
+def noise_summary(spectra: IceCubeSpectra, nsigma: int = 3, margin_dex: float = 0.05) -> dict:
+    """Per energy bin, which multipoles stand above the ``nsigma`` noise band: ``ranges`` (runs
+    of consecutive l), ``n_above``, ``contiguous_to`` (all l <= this are above; 0 when l = 1 is
+    not), ``marginal`` (l within ``margin_dex`` of the band edge) and ``E_TeV``.
+
+    Examples
+    --------
+    >>> s = noise_summary(load_icecube12yr(), 3, 0.05)
+    >>> s["24 TeV"]["ranges"], s["24 TeV"]["contiguous_to"]
+    ([(1, 40)], 40)
+    """
+    margin_dex = validate.nonnegative("margin_dex", margin_dex, allow_array=False)
+    out = {}
+    for b in spectra:
+        runs = b.ell_ranges_above_noise(nsigma)
+        first_gap = runs[0][1] + 1 if runs and runs[0][0] == b.ell[0] else int(b.ell[0])
+        out[b.label] = dict(E_TeV=b.median_energy_TeV, ranges=runs, n_above=int(b.above_noise(nsigma).sum()),
+                            contiguous_to=first_gap - 1,
+                            marginal=b.ell[np.abs(b.noise_margin_dex(nsigma)) < margin_dex])
+    return out
+
+
+def rise_with_energy(spectra: IceCubeSpectra, ells, nsigma: int = 3) -> tuple[np.ndarray, list[int]]:
+    """For each l of ``ells``: C~_l in the highest bin where it is above the ``nsigma`` noise
+    band over C~_l in the lowest bin, and the index of that highest bin."""
+    ratios, last = [], []
+    for l in np.atleast_1d(validate.integer("ells", ells, minimum=ELL_RANGE[0])):
+        cv = spectra.cl_vs_energy(int(l))
+        above = np.flatnonzero(cv["C"] > cv["noise_hi"][nsigma - 1])
+        if above.size == 0:
+            raise ValueError(f"ell={l} is above the {nsigma}-sigma noise band in no bin")
+        ratios.append(cv["C"][above[-1]] / cv["C"][0])
+        last.append(int(above[-1]))
+    return np.array(ratios), last
