@@ -23,7 +23,7 @@ import numpy as np
 from . import convection, fit, injection, validate
 from .data import DIGITISATION_DEX, log10_errors
 
-__all__ = ["bin_arrays", "power_law_energy_curve", "injection_energy_curve", "model_turnover_energy",
+__all__ = ["bin_arrays", "power_law_energy_curve", "injection_energy_curve", "model_turnover_energy", "slope_statistics",
            "energy_slopes", "data_turnovers"]
 
 
@@ -127,3 +127,34 @@ def data_turnovers(d: dict, ells) -> list[dict]:
         i = idx[np.argmin(d["C"][l][idx])]
         rows.append(dict(ell=int(l), E_change=float(d["E"][i]), interior=bool(idx[0] < i < idx[-1])))
     return rows
+
+
+def slope_statistics(slopes: list, expected: float, predictions=(2 / 9, 1 / 3)) -> dict:
+    """Statistics of the energy slopes below the split (rows of :func:`energy_slopes`) over the
+    multipoles that have one: ``n``, ``mean`` and ``sem`` (standard error), ``rms`` about
+    ``expected``, ``min``/``max`` with the l where they occur (``ell_min``/``ell_max``), the
+    correlation ``corr`` of slope with l, ``n_consistent`` (per prediction: slopes within twice
+    their error), and for the slopes above the split ``n_high`` and ``median_high``.
+
+    Examples
+    --------
+    >>> rows = [dict(ell=3, slope_low=0.1, err_low=0.1, slope_high=np.nan),
+    ...         dict(ell=4, slope_low=0.5, err_low=0.1, slope_high=1.0)]
+    >>> st = slope_statistics(rows, 0.3)
+    >>> st["n"], round(st["rms"], 3), st["n_consistent"], st["n_high"]
+    (2, 0.2, (1, 1), 1)
+    """
+    ells = np.array([r["ell"] for r in slopes])
+    sl = np.array([r["slope_low"] for r in slopes], dtype=float)
+    el = np.array([r["err_low"] for r in slopes], dtype=float)
+    sh = np.array([r["slope_high"] for r in slopes], dtype=float)
+    ok = np.isfinite(sl)
+    if ok.sum() < 2:
+        raise ValueError(f"slopes must hold at least 2 finite low-energy slopes, got {int(ok.sum())}")
+    s, e, l = sl[ok], el[ok], ells[ok]
+    return {"n": int(ok.sum()), "mean": float(np.mean(s)), "sem": float(np.std(s, ddof=1) / np.sqrt(ok.sum())),
+            "rms": float(np.sqrt(np.mean((s - expected) ** 2))), "min": float(s.min()), "max": float(s.max()),
+            "ell_min": int(l[np.argmin(s)]), "ell_max": int(l[np.argmax(s)]), "corr": float(np.corrcoef(l, s)[0, 1]),
+            "n_consistent": tuple(int(np.sum(np.abs(s - p) <= 2 * e)) for p in predictions),
+            "n_high": int(np.isfinite(sh).sum()),
+            "median_high": float(np.nanmedian(sh)) if np.isfinite(sh).any() else float("nan")}

@@ -772,3 +772,22 @@ def float64_error_map(nu_T_values, ells):
         bad = ~np.isfinite(lit)
         log_err = np.log10(np.clip(np.where(bad, np.nan, rel), 1e-17, 1e3))
     return log_err, bad
+
+
+def float64_usability(log_err, overflow, ells, *, threshold=-10.0) -> dict:
+    """Summary of :func:`float64_error_map`: ``l_overflow`` (first l at which the products
+    overflow at some nu T; None if none), ``l_usable_small`` (largest l accurate to
+    10^threshold at the smallest nu T; 0 if none) and ``usable_fraction`` of the map.
+
+    Examples
+    --------
+    >>> ells = np.arange(1, 151)
+    >>> u = float64_usability(*float64_error_map([1e-3, 1.0], ells), ells)
+    >>> u["l_overflow"]
+    99
+    """
+    ells = np.asarray(ells)
+    usable = np.isfinite(log_err) & (log_err < threshold)
+    return {"l_overflow": int(ells[np.argmax(overflow.any(axis=1))]) if overflow.any() else None,
+            "l_usable_small": int(ells[usable[:, 0]].max()) if usable[:, 0].any() else 0,
+            "usable_fraction": float(usable.mean())}

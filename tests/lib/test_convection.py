@@ -94,3 +94,10 @@ def test_error_paths():
         C.C_ell_from_U([1.0, 2.0])
     with pytest.raises(ValueError, match="U"):
         C.C_ell_from_U([1.0, -2.0, 1.0])
+
+
+def test_local_slope_and_closed_form_algebra():
+    assert C.closed_form_identity_holds()
+    assert float(C.local_slope(1000, 5 / 3)) == pytest.approx(-8 / 3, abs=5e-3)
+    with pytest.raises(ValueError, match="ell"):
+        C.local_slope(1, 5 / 3)

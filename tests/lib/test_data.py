@@ -476,3 +476,17 @@ def test_log10_errors(ic):
         data.log10_errors(None, [3])
     with pytest.raises(ValueError, match="ell"):
         data.log10_errors(ic.bins[0], [41])
+
+
+def test_header_facts_noise_summary_rise(ic, tmp_path):
+    f = data.header_facts()
+    assert f["period"] == "May 2011 to May 2023" and f["hidden_bar_dex"] == 0.11
+    assert np.allclose(10 ** f["marker_log10E"] / 1e3, ic.energies_TeV, rtol=0.03)
+    lines = [ln.replace("mean log10(CEfig/GIF)", "average") for ln in lines_of(SPECTRUM)]
+    with pytest.raises(DataFormatError, match="crosscheck"):
+        data.header_facts(write(tmp_path, lines))
+    s = data.noise_summary(ic, 3, 0.05)
+    assert list(s) == ic.labels and s["5.3 PeV"]["contiguous_to"] == 0
+    assert all(t["n_above"] == int(b.above_noise(3).sum()) for t, b in zip(s.values(), ic))
+    ratios, last = data.rise_with_energy(ic, [6, 11], 3)
+    assert ratios.shape == (2,) and all(0 <= i < 9 for i in last)
