@@ -247,3 +247,32 @@ def sum_rule_series(f, nside: int, field: ZonalField, times, *, kind: str = "inc
 def dipole_z(r) -> np.ndarray:
     """The initial dipole sky f(r) = r . z (C_1 = 4 pi/9, sum (2l+1) C_l = 4 pi/3)."""
     return np.asarray(r)[:, 2]
+
+
+def power_transfer(cl, total: float) -> tuple[float, float]:
+    """For one spectrum ``cl`` (l = 0..lmax) of a sky whose conserved sum is ``total``: the power
+    in 2 <= l <= lmax, sum (2l+1) C_l, and the power lost by l <= 1, total - C_0 - 3 C_1.  Their
+    ratio is 1 when all the power the dipole lost reappears at higher l (Ahlers 2014, after Eq. 13).
+
+    Examples
+    --------
+    >>> higher, lost = power_transfer(np.array([0.0, 0.1, 0.06]), 0.6)
+    >>> round(higher, 12), round(lost, 12)
+    (0.3, 0.3)
+    """
+    cl = np.asarray(validate.nonnegative("cl", cl), dtype=float)
+    ell = np.arange(cl.size)
+    return float(np.sum(((2 * ell + 1) * cl)[2:])), float(total - 3 * cl[1] - cl[0])
+
+
+def spectral_slopes(cl, times, *, ell_min: int = 10, ell_max: int = 60, t_min: float = 1.0) -> dict:
+    """d ln C_l / d ln l over ell_min <= l <= ell_max (unweighted least squares in log-log,
+    :func:`cranisotropy.fit.power_law`) of the spectra ``cl`` (len(times), lmax + 1) at each time
+    >= ``t_min``: time -> slope."""
+    from . import fit
+
+    cl = np.asarray(cl, dtype=float)
+    ell = np.arange(cl.shape[1])
+    sel = (ell >= ell_min) & (ell <= min(ell_max, ell[-1]))
+    return {t: fit.power_law(ell[sel], cl[i][sel], sigma=1.0).value("slope")
+            for i, t in enumerate(times) if t >= t_min}
