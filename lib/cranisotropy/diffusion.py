@@ -17,6 +17,12 @@ def diffusion_tensor(nu, Omega) -> np.ndarray:
     K = (nu^2 1 - nu [Omega x] + Omega Omega^T) / (3 nu (nu^2 + Omega^2)), where [Omega x] is the
     matrix of the cross product, (Omega_k eps_ikj)_ij.  It equals (1/3)(nu 1 + [Omega x])^-1
     (Fick's law from Eq. 4 with d Phi/dt = 0).
+
+    Examples
+    --------
+    >>> K = diffusion_tensor(1.0, [0.0, 0.0, 1.0])
+    >>> [round(float(v), 6) for v in (K[0, 0], K[0, 1], K[2, 2])]   # K_perp, Hall, K_par
+    [0.166667, 0.166667, 0.333333]
     """
     nu = validate.positive("nu", nu, allow_array=False)
     Om = validate.vector3("Omega", Omega)
@@ -37,6 +43,11 @@ def coefficients(nu, Omega):
     K_par = 1/(3 nu), K_perp = nu / (3 (nu^2 + Omega^2)), K_A = Omega / (3 (nu^2 + Omega^2)),
     for scalar |Omega| >= 0 (vectorised over ``Omega``).  The complex eigenvalues
     1/(3 (nu +- i Omega)) of K equal K_perp -+ i K_A.
+
+    Examples
+    --------
+    >>> [round(float(k), 4) for k in coefficients(1.0, 1.0)]        # Hall = perpendicular at Omega = nu
+    [0.3333, 0.1667, 0.1667]
     """
     nu = validate.positive("nu", nu)
     Om = validate.nonnegative("Omega", Omega)
