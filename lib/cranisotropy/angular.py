@@ -17,6 +17,11 @@ def sphere_moment(a: int, b: int, c: int) -> sp.Expr:
 
     Zero when any exponent is odd, else 2 Gamma((a+1)/2) Gamma((b+1)/2) Gamma((c+1)/2) /
     Gamma((a+b+c+3)/2).
+
+    Examples
+    --------
+    >>> sphere_moment(0, 0, 0), sphere_moment(2, 0, 0), sphere_moment(1, 0, 0)
+    (4*pi, 4*pi/3, 0)
     """
     a, b, c = (validate.integer(n, v, minimum=0, allow_array=False) for n, v in zip("abc", (a, b, c)))
     if a % 2 or b % 2 or c % 2:
@@ -40,5 +45,11 @@ def sphere_integral(expr: sp.Expr, n: tuple[sp.Symbol, sp.Symbol, sp.Symbol]) ->
 
 
 def sphere_average(expr: sp.Expr, n) -> sp.Expr:
-    """The average <expr> over directions: :func:`sphere_integral` / (4 pi)."""
+    """The average <expr> over directions: :func:`sphere_integral` / (4 pi).
+
+    Examples
+    --------
+    >>> n = sp.symbols("n_x n_y n_z", real=True)
+    >>> sphere_average(n[0] ** 2 * n[1] ** 2, n)                 # Zhang & Liu (2024), Eq. A7
+    1/15"""
     return sp.simplify(sphere_integral(expr, n) / (4 * sp.pi))

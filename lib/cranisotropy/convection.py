@@ -38,6 +38,8 @@ __all__ = [
     "C_ell_power_law",
     "C_ell_spectrum",
     "SIGMA_DEFS",
+    "local_slope",
+    "closed_form_identity_holds",
 ]
 
 SIGMA_DEFS = ("kE", "tail")
@@ -89,10 +91,36 @@ def spectrum_shape_closed(ell, gamma):
 
 
 def C_ell_from_U(U, g=4.7, v=1.0):
-    """Eq. 10: C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1) for l = 1 .. len(U)-2.
+    """Eq. 10 of Zhang & Liu (2024): C_l = (g/v)^2 [l U_(l-1) + (l+1) U_(l+1)] / (2l+1).
 
-    ``U`` is the array U_0, U_1, ..., U_L (any velocity units; ``v`` in the same units).
-    Returns (ell, C) with ell = 1 .. L-1.
+    Parameters
+    ----------
+    U : array_like
+        U_0, U_1, ..., U_L (indexed by l from 0; any velocity units), >= 0.
+    g : float
+        -d ln f0 / d ln p (> 0).
+    v : float
+        Particle speed in the units of U^(1/2) (> 0).
+
+    Returns
+    -------
+    ndarray
+        C_l for l = 0 .. L-1 (length L, indexed by l from 0).  C_0 = 0: the monopole of
+        delta f_c is its direction average, which the paper removes (delta f_c - <delta f_c>).
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 entries, a negative U, g or v not positive.
+
+    References
+    ----------
+    Y. Zhang & S. Liu, arXiv:2402.16554 (2024), Eq. 10 (reconstructed, equations.md Sec. 3).
+
+    Examples
+    --------
+    >>> C_ell_from_U([1.0, 1.0, 1.0, 1.0], g=1.0).tolist()
+    [0.0, 1.0, 1.0]
     """
     U = validate.nonnegative("U", U)
     U = np.atleast_1d(np.asarray(U, dtype=float))
@@ -101,8 +129,9 @@ def C_ell_from_U(U, g=4.7, v=1.0):
     g = validate.positive("g", g, allow_array=False)
     v = validate.positive("v", v, allow_array=False)
     ell = np.arange(1, U.size - 1)
-    C = (g / v) ** 2 * (ell * U[:-2] + (ell + 1) * U[2:]) / (2 * ell + 1)
-    return ell, C
+    C = np.zeros(U.size - 1)
+    C[1:] = (g / v) ** 2 * (ell * U[:-2] + (ell + 1) * U[2:]) / (2 * ell + 1)
+    return C
 
 
 def amplitude_from_sigma(sigma, gamma, lam, *, sigma_def: str = "kE", half: bool = False):
@@ -154,3 +183,36 @@ def C_ell_spectrum(ell, E: Callable, lam, *, g=4.7, v=1.0, k_breaks=()):
     U = dict(zip(need.tolist(), np.atleast_1d(velocity_multipoles.U_ell_quad(need, E, lam, k_breaks=k_breaks))))
     C = np.array([(g / v) ** 2 * (l * U[l - 1] + (l + 1) * U[l + 1]) / (2 * l + 1) for l in ells.tolist()])
     return float(C[0]) if np.ndim(ell) == 0 else C
+
+
+def local_slope(ell, gamma):
+    """d ln S_l / d ln l of the power-law shape (:func:`spectrum_shape`) by the forward difference
+    between l and l + 1: tends to -(gamma + 1) for l >> 1 (the abstract of Zhang & Liu 2024).
+
+    Examples
+    --------
+    >>> round(float(local_slope(10**5, 5 / 3)), 3)
+    -2.667
+    """
+    ell = np.asarray(validate.integer("ell", ell, minimum=2))
+    return np.log(spectrum_shape(ell + 1, gamma) / spectrum_shape(ell, gamma)) / np.log((ell + 1) / ell)
+
+
+def closed_form_identity_holds() -> bool:
+    """The algebra behind :func:`spectrum_shape_closed`, in sympy: with a = l - (1+gamma)/2 and
+    b = l + (1+gamma)/2, Gamma(a+2)/Gamma(a) = a(a+1), Gamma(b+2)/Gamma(b) = b(b+1), and
+    [l b(b+1) + (l+1) a(a+1)]/(2l+1) = l(l+1) + (gamma^2 - 1)/4.
+
+    Examples
+    --------
+    >>> closed_form_identity_holds()
+    True
+    """
+    import sympy as sp
+
+    l_, g_, a_, b_ = sp.symbols("ell gamma a b", positive=True)
+    rec_a = sp.simplify(sp.expand_func(sp.gamma(a_ + 2)) / sp.gamma(a_) - a_ * (a_ + 1)) == 0
+    rec_b = sp.simplify(sp.expand_func(sp.gamma(b_ + 2)) / sp.gamma(b_) - b_ * (b_ + 1)) == 0
+    bracket = (l_ * b_ * (b_ + 1) + (l_ + 1) * a_ * (a_ + 1)) / (2 * l_ + 1)
+    poly = sp.simplify(bracket.subs({a_: l_ - (1 + g_) / 2, b_: l_ + (1 + g_) / 2}) - (l_ * (l_ + 1) + (g_**2 - 1) / 4))
+    return bool(rec_a and rec_b and poly == 0)

@@ -17,6 +17,12 @@ def diffusion_tensor(nu, Omega) -> np.ndarray:
     K = (nu^2 1 - nu [Omega x] + Omega Omega^T) / (3 nu (nu^2 + Omega^2)), where [Omega x] is the
     matrix of the cross product, (Omega_k eps_ikj)_ij.  It equals (1/3)(nu 1 + [Omega x])^-1
     (Fick's law from Eq. 4 with d Phi/dt = 0).
+
+    Examples
+    --------
+    >>> K = diffusion_tensor(1.0, [0.0, 0.0, 1.0])
+    >>> [round(float(v), 6) for v in (K[0, 0], K[0, 1], K[2, 2])]   # K_perp, Hall, K_par
+    [0.166667, 0.166667, 0.333333]
     """
     nu = validate.positive("nu", nu, allow_array=False)
     Om = validate.vector3("Omega", Omega)
@@ -37,6 +43,11 @@ def coefficients(nu, Omega):
     K_par = 1/(3 nu), K_perp = nu / (3 (nu^2 + Omega^2)), K_A = Omega / (3 (nu^2 + Omega^2)),
     for scalar |Omega| >= 0 (vectorised over ``Omega``).  The complex eigenvalues
     1/(3 (nu +- i Omega)) of K equal K_perp -+ i K_A.
+
+    Examples
+    --------
+    >>> [round(float(k), 4) for k in coefficients(1.0, 1.0)]        # Hall = perpendicular at Omega = nu
+    [0.3333, 0.1667, 0.1667]
     """
     nu = validate.positive("nu", nu)
     Om = validate.nonnegative("Omega", Omega)
@@ -95,3 +106,27 @@ def normalisation(t, K, *, n: int = 161, extent: float = 7.0) -> float:
     X = Y @ R.T  # rotation: unit Jacobian
     vals = green_function(t, X, K)
     return float(np.trapezoid(np.trapezoid(np.trapezoid(vals, axes[2]), axes[1]), axes[0]))
+
+
+def eigenvalue_deviation(rng: np.random.Generator, n: int = 200) -> float:
+    """Largest relative deviation of the numerical eigenvalues of :func:`diffusion_tensor` from
+    the values stated after Eq. 5 of Ahlers (2014), 1/3nu and 1/3(nu +- i Omega), over ``n``
+    random (nu, Omega): nu uniform in [0.1, 10], Omega a Gaussian direction times a uniform
+    length in [0, 10] (drawn in that order from ``rng``).
+
+    Examples
+    --------
+    >>> bool(eigenvalue_deviation(np.random.default_rng(1), 20) < 1e-12)
+    True
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n = validate.integer("n", n, minimum=1, allow_array=False)
+    worst = 0.0
+    for _ in range(n):
+        nu_i, Om_vec = rng.uniform(0.1, 10), rng.normal(size=3) * rng.uniform(0, 10)
+        ev = np.linalg.eigvals(diffusion_tensor(nu_i, Om_vec))
+        kpar, kperp, ka = coefficients(nu_i, np.linalg.norm(Om_vec))
+        paper = np.array([kpar, kperp + 1j * ka, kperp - 1j * ka])
+        worst = max(worst, max(np.min(np.abs(ev - v)) / abs(v) for v in paper))
+    return float(worst)

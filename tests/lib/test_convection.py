@@ -41,9 +41,11 @@ def test_C_from_U_and_power_law():
     L = 40
     U = T.U_ell_power_law(np.arange(0 + 1, L + 1), g, lam, A)  # U_1..U_L
     U = np.concatenate([[0.0], U])  # U_0 diverges for g>1: placeholder; only l>=2 used
-    ell, Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
-    ref = C.C_ell_power_law(ell[1:], g, lam, A=A, g=4.7, v=2.0)
-    assert np.allclose(Cl[1:], ref, rtol=1e-13)
+    Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
+    assert Cl.size == U.size - 1 and Cl[0] == 0.0          # indexed by l from 0
+    ell = np.arange(Cl.size)
+    ref = C.C_ell_power_law(ell[2:], g, lam, A=A, g=4.7, v=2.0)
+    assert np.allclose(Cl[2:], ref, rtol=1e-13)
 
 
 def test_sigma_conventions():
@@ -92,3 +94,10 @@ def test_error_paths():
         C.C_ell_from_U([1.0, 2.0])
     with pytest.raises(ValueError, match="U"):
         C.C_ell_from_U([1.0, -2.0, 1.0])
+
+
+def test_local_slope_and_closed_form_algebra():
+    assert C.closed_form_identity_holds()
+    assert float(C.local_slope(1000, 5 / 3)) == pytest.approx(-8 / 3, abs=5e-3)
+    with pytest.raises(ValueError, match="ell"):
+        C.local_slope(1, 5 / 3)

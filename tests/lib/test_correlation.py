@@ -50,3 +50,23 @@ def test_errors():
         correlation.pair_correlation(np.ones(12), 0)
     with pytest.raises(TypeError, match="model"):
         correlation.pair_correlation(np.ones(12), 2, model=3)
+
+
+def test_negative_power_is_refused():
+    # issue 12: power_sum_cl([-1, 2]) returned 5.0
+    with pytest.raises(ValueError, match="cl must be >= 0"):
+        correlation.power_sum_cl([-1.0, 2.0])
+    with pytest.raises(ValueError, match="cl must be >= 0"):
+        correlation.xi_from_cl([1.0, -0.5], 0.3)
+    assert correlation.power_sum_cl([1.0, 2.0]) == 7.0
+
+
+def test_pair_check_and_parseval_errors():
+    from cranisotropy.skies import gaussian_alm
+    cl = np.r_[0.0, 1.0, 0.5, 0.25, 0.1]
+    pc = correlation.pair_check(cl, 8, 12, np.random.default_rng(3), oversample=8)
+    assert pc["n"].sum() == pc["sky"].size ** 2 and pc["resid"] < 0.05
+    assert pc["xi0"] == pytest.approx(correlation.xi_from_cl(pc["cl"], 1.0))
+    rows = correlation.parseval_errors(gaussian_alm(cl, np.random.default_rng(4)), [8, 16, 32], 4)
+    assert rows.shape == (3, 3)
+    assert np.all(np.abs(rows[1:, 1]) < np.abs(rows[:-1, 1])) and np.max(np.abs(rows[:, 2])) < 1e-5

@@ -34,3 +34,10 @@ def test_errors():
         coupling.coupling_weight(-1, 0)
     with pytest.raises(TypeError, match="mu"):
         coupling.eq9_gaunt(1, 2, "a", 0, 0)
+
+
+def test_enumerations_of_the_chapter():
+    from cranisotropy import coupling
+    ok, n_cmp, n_nonzero = coupling.gaunt_check(2)
+    assert ok and n_cmp > n_nonzero > 0
+    assert coupling.eq10_weights_check(3) == (True, True, 2 * (3 + 5 + 7))

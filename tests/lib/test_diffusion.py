@@ -53,3 +53,9 @@ def test_rejects_bad_inputs():
         diffusion.green_function(1.0, [0, 0], np.eye(3))
     with pytest.raises(ValueError, match="determinant"):
         diffusion.green_function(1.0, [0, 0, 0], -np.eye(3))
+
+
+def test_eigenvalue_deviation():
+    assert diffusion.eigenvalue_deviation(np.random.default_rng(20140121), 50) < 1e-12
+    with pytest.raises(TypeError, match="rng"):
+        diffusion.eigenvalue_deviation(3)

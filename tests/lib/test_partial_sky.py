@@ -73,3 +73,22 @@ def test_errors():
         P.pseudo_cl_monte_carlo([0, 1.0], P.cap_mask(4, 0.0), 1, np.random.default_rng(0), 1)
     with pytest.raises(TypeError, match="rng"):
         P.pseudo_cl_monte_carlo([0, 1.0], P.cap_mask(4, 0.0), 2, None, 1)
+
+
+def test_chapter_statistics():
+    rng = np.random.default_rng(0)
+    ell = np.arange(6)
+    full = rng.chisquare(2 * ell + 1, size=(3000, 6)) / (2 * ell + 1)
+    assert np.allclose(P.scatter_ratio(full, 1.0)[1:], 1.0, atol=0.1)
+    boot = P.bootstrap_scatter_ratio(full[:200], 1.0, 20, np.random.default_rng(1))
+    assert boot.shape == (20, 6)
+    with pytest.raises(TypeError, match="rng"):
+        P.bootstrap_scatter_ratio(full, 1.0, 20, 3)
+    with pytest.raises(ValueError, match="pseudo_cl"):
+        P.scatter_ratio(np.ones(5), 1.0)
+    cov = np.diag(2.0 / (2 * ell + 1))
+    assert P.band_variance_ratio(np.ones(6), cov, [(1, 3), (2, 5)], 1.0) == pytest.approx([1.0, 1.0])
+    leak = P.dipole_leakage(P.cap_mask(16, -20.0), -20.0, 3, 47)
+    for k in leak["map"]:
+        assert np.max(np.abs(leak["map"][k] - leak["exact"][k])) < 0.02
+    assert leak["isotropic"].shape == (4,)

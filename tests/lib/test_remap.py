@@ -76,3 +76,20 @@ def test_errors(field):
         remap.random_field(rng=1)
     with pytest.raises(ValueError, match="same length"):
         remap.ZonalField([2, 3], [[0, 0, 1.0]], [1.0, 1.0])
+
+
+def test_area_ratio_and_sum_rule_series():
+    f = remap.random_field(2, 3, 2, rng=np.random.default_rng(7))
+    inc = remap.area_ratio(f, "incompressible", np.random.default_rng(1), n=30, dt=0.05)
+    cmp_ = remap.area_ratio(f, "compressive", np.random.default_rng(1), n=30, dt=0.05)
+    assert np.max(np.abs(inc - 1)) < 1e-3 and np.max(np.abs(cmp_ - 1)) > 0.01
+    run = remap.sum_rule_series(remap.dipole_z, 8, f, [0.0, 0.5], dt=0.05)
+    assert run["cl"].shape == (2, 24)
+    assert run["pix"][0] == pytest.approx(4 * np.pi / 3, rel=1e-2)
+    assert np.allclose(run["ana"], [correlation_sum(c) for c in run["cl"]])
+    with pytest.raises(TypeError, match="rng"):
+        remap.area_ratio(f, "incompressible", 1)
+
+
+def correlation_sum(cl):
+    return float(np.sum((2 * np.arange(cl.size) + 1) * cl))

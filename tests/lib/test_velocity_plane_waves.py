@@ -42,3 +42,11 @@ def test_errors():
         V.evaluate(np.zeros((3, 2)), np.zeros((1, 3)), np.zeros((1, 3)), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="lam"):
         V.U_ell_discrete(2, [1.0], [1.0], 0.0)
+
+
+def test_radial_cl_monte_carlo_reproducible():
+    from cranisotropy import velocity_plane_waves as vpw
+    k, w = vpw.power_law_shells(0.3, 40.0, 30, 5 / 3)
+    a = vpw.radial_cl_monte_carlo(4, 1.0, k, w, 3, 8, np.random.default_rng(1))
+    b = vpw.radial_cl_monte_carlo(4, 1.0, k, w, 3, 8, np.random.default_rng(1))
+    assert a.shape == (3, 9) and np.array_equal(a, b)

@@ -1,0 +1,29 @@
+"""Spherical-harmonic identities behind Ahlers (2014), Eqs. 9-18 (harmonic_identities)."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from cranisotropy import harmonic_identities as hi
+
+
+def test_identities():
+    assert sp.simplify(hi.shell_measure() - 8 * sp.pi**2) == 0
+    assert hi.funk_hecke_holds(2)
+    ov = hi.theta_overlaps(2)
+    assert hi.orthonormal_holds(ov) and hi.parseval_holds(ov, 2)
+    assert hi.eq10_from_eq9_residual(2) == 0
+    assert hi.l2_eigen_holds(3)
+    assert hi.one_point_dipole_checks() == (0, 0)
+
+
+def test_a_wrong_overlap_is_caught():
+    ov = hi.theta_overlaps(1)
+    ov[(1, 1, 0)] = sp.Rational(1, 2)
+    assert not hi.orthonormal_holds(ov)
+
+
+def test_addition_theorem():
+    assert hi.addition_theorem_error(np.random.default_rng(0), 2, 3) < 1e-28
+    with pytest.raises(TypeError, match="rng"):
+        hi.addition_theorem_error(3)
