@@ -7,11 +7,11 @@ from cranisotropy import compton_getting as cg, polynomial_fields
 
 
 def test_identities_hold():
+    # the zl_backtracking chapter asserts eq2_residual and uniform_flow_residual (each several
+    # seconds of sympy); here the cheaper identities of the same derivation
     S = cg.symbols()
     assert cg.boost_residual() == sp.zeros(3, 1)
-    assert cg.eq2_residual(S) == 0
     assert cg.diffusive_dipole_residual(S) == 0
-    assert cg.uniform_flow_residual(S) == 0
 
 
 def test_average_a2_a4_on_random_field():

@@ -21,8 +21,7 @@ def test_tensors_eigenvalues_and_hall():
     T = dd.diffusion_tensors(S)
     assert sp.simplify(T["eq5"] - T["fick"]) == sp.zeros(3, 3)
     assert sp.simplify(T["fick_Phi"] + T["fick"] * T["grad_phi"]) == sp.zeros(3, 1)
-    e = dd.eigen_check(T["eq5"], S)
-    assert e["charpoly_difference"] == 0 and len(e["found"]) == 3
+    # eigen_check (Eq. 5's eigenvalues, ~6 s of sympy) is asserted by the diffusion chapter
     assert sp.simplify(dd.hall_decomposition(S) - T["eq5"]) == sp.zeros(3, 3)
     assert sp.simplify(dd.antisymmetric_contraction(T["eq5"], S)) == 0
 
