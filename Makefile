@@ -4,6 +4,10 @@
 
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
+# Let Python cache compiled bytecode: every chapter's kernel imports sympy, scipy, matplotlib and
+# healpy; without a cache (PYTHONDONTWRITEBYTECODE set, as on this project's machines) each kernel
+# compiles them from source again, ~5 s apiece.
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python

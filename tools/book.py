@@ -237,6 +237,7 @@ def run_chapter(name: str, src: Path, parameters: dict, *, threads: int, fresh: 
     for var in THREAD_VARS:
         env[var] = str(threads)
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)      # kernels reuse compiled bytecode (see the Makefile)
     env["PYTHONWARNINGS"] = env.get("PYTHONWARNINGS", "ignore::DeprecationWarning")
     with open(tmp / "log.txt", "w") as log:
         res = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_run", name, str(src),

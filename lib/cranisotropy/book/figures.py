@@ -123,7 +123,8 @@ def save(
     original: str | None = None,
     differences: str | None = None,
 ) -> dict:
-    """Write ``fig`` as PNG and PDF under ``_build/figures/`` and enter it in the manifest.
+    """Write ``fig`` as PNG and PDF under ``_build/figures/``, enter it in the manifest, show the
+    PNG in the notebook and close the figure (a ``plt.show()`` after it shows nothing more).
 
     ``fig_id`` is a stable lower-case id; the ids of the papers' figures are the keys of
     :data:`PAPER_FIGURES`, and for those ``original`` (what the paper's figure showed) and
@@ -162,7 +163,30 @@ def save(
         entry["differences"] = differences
     with _locked_manifest() as manifest:
         manifest[fig_id] = entry
+    _show_saved(fig, png)
     return entry
+
+
+def _png_size(png: Path) -> tuple[int, int]:
+    head = png.read_bytes()[:24]          # the IHDR chunk: width and height, big-endian
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _show_saved(fig, png: Path) -> None:
+    """In a notebook, show the PNG file just written (the page then shows exactly the file offered
+    for download, and the figure is not rendered a third time by the inline backend); close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:      # plain Python: nothing to show
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        width, _ = _png_size(png)
+        scale = mpl.rcParams["figure.dpi"] / mpl.rcParams["savefig.dpi"]
+        display(Image(data=png.read_bytes(), format="png", width=int(round(width * scale))))
+    plt.close(fig)
 
 
 def load_manifest() -> dict:
