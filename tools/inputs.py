@@ -3,7 +3,8 @@
 A chapter's inputs are its source, the library modules it imports (directly or through other
 library modules: the import graph of ``lib/cranisotropy`` read with ``ast``, imports inside
 functions included), the data those modules read (a module names the folders of ``data/`` it
-reads in a module-level ``__data__ = ("icecube12yr",)``), the parameters it runs with and the
+reads in a module-level ``__data__ = ("icecube12yr",)``, and other files of the repository it
+reads in ``__files__ = ("book/claims.yml",)``), the parameters it runs with and the
 environment (the pinned ``requirements.txt``, the Python version, this runner's format).
 :func:`inputs_key` hashes all of them; editing one library module changes the key only of the
 chapters that import it.
@@ -69,15 +70,17 @@ def imported_modules(tree: ast.AST, current: str = "", is_package: bool = False,
 
 
 @lru_cache(maxsize=None)
-def _module_info(name: str, lib: Path = LIB) -> tuple[frozenset, tuple]:
+def _module_info(name: str, lib: Path = LIB) -> tuple[frozenset, tuple, tuple]:
     path = module_path(name, lib)
     tree = ast.parse(path.read_text(), filename=str(path))
     deps = imported_modules(tree, name, path.name == "__init__.py", lib)
-    data = ()
+    declared = {"__data__": (), "__files__": ()}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__data__" for t in node.targets):
-            data = tuple(ast.literal_eval(node.value))
-    return frozenset(deps - {name}), data
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name) and t.id in declared:
+                    declared[t.id] = tuple(ast.literal_eval(node.value))
+    return frozenset(deps - {name}), declared["__data__"], declared["__files__"]
 
 
 def module_closure(direct: set[str], lib: Path = LIB) -> set[str]:
@@ -127,6 +130,18 @@ def chapter_data(modules: list[str], data_root: Path, lib: Path = LIB) -> list[P
     return sorted(out)
 
 
+def module_files(modules: list[str], root: Path, lib: Path = LIB) -> list[Path]:
+    """Repository files (``__files__``, relative to ``root``) that ``modules`` read."""
+    out = set()
+    for m in modules:
+        for rel in _module_info(m, lib)[2]:
+            p = root / rel
+            if not p.is_file():
+                raise FileNotFoundError(f"module {m} declares the file {rel!r}, which is not under {root}")
+            out.add(p)
+    return sorted(out)
+
+
 def environment() -> dict:
     req = ROOT / "requirements.txt"
     return {"format": FORMAT, "python": platform.python_version(), "machine": platform.machine(),
@@ -145,7 +160,7 @@ def inputs(src: Path, parameters: dict | None = None, *, root: Path = ROOT) -> d
     for m in modules:
         p = module_path(m, lib)
         files[str(p.relative_to(root))] = _sha(p)
-    for p in chapter_data(modules, root / "data", lib):
+    for p in chapter_data(modules, root / "data", lib) + module_files(modules, root, lib):
         files[str(p.relative_to(root))] = _sha(p)
     return {"source": _sha(src), "files": files, "parameters": json.loads(json.dumps(parameters or {}, sort_keys=True)),
             "environment": environment()}

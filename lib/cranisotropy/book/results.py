@@ -101,6 +101,19 @@ def validate_claim(rec: dict) -> list[str]:
     return problems
 
 
+def _registry():
+    from . import claims
+
+    path = claims.registry_path()
+    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    if _REGISTRY.get("stamp") != stamp or "claims" not in _REGISTRY:
+        _REGISTRY.update(stamp=stamp, claims=claims.load(path))
+    return _REGISTRY["claims"]
+
+
+_REGISTRY: dict = {}
+
+
 class ChapterResults:
     """Collects and writes ``_build/results/<chapter>.json``.
 
@@ -226,6 +239,46 @@ class ChapterResults:
         self.data["claims"] = [c for c in self.data["claims"] if c["id"] != cid] + [rec]
         self.write()
         # returns nothing, so that a claim as a cell's last line prints nothing on the page
+
+    def judge(self, cid: str, *, statistic=None, uncertainty=None, description: str = "", p_value=None,
+               false_rejection: dict | None = None, power: dict | None = None, values: dict | None = None,
+               figure: str | None = None) -> None:
+        """Judge the registered claim ``cid`` (``book/claims.yml``) by its registered rule.
+
+        ``statistic`` (with its ``uncertainty`` and a ``description`` of what it is) is the number the
+        rule decides on; a ``p_value`` rule also needs ``p_value``, ``false_rejection`` (``{"rate",
+        "n_mocks", "nominal"}``, measured on mocks of the claim itself) and ``power`` (``{"alternative":
+        text, "rate": r, "n_mocks": n}`` or ``{"none": reason}``), which every data-based claim
+        states.  ``values`` are further numbers worth keeping with the verdict.  The record (the
+        registry entry, the statistic and the verdict) goes into the results file; nothing is returned
+        (a cell may end with it without printing anything).
+        """
+        from . import claims
+
+        registry = _registry()
+        if cid not in registry:
+            raise KeyError(f"claim {cid!r} is not in the registry book/claims.yml")
+        claim = registry[cid]
+        if claim.chapter != self.chapter:
+            raise ValueError(f"claim {cid} is registered for chapter {claim.chapter!r}, not {self.chapter!r}")
+        verdict = claims.decide(claim, statistic, uncertainty, p_value)
+        rec = {"id": cid, "paper": claim.paper, "where": claim.where, "quote": claim.quote, "test": claim.test,
+               "kind": claim.kind, "criterion": claim.describe(), "rule": _jsonable(claim.criterion),
+               "statistic": {"value": _jsonable(statistic), "uncertainty": _jsonable(uncertainty),
+                             "description": description},
+               "verdict": verdict, "chapter": self.chapter, "section": claim.section}
+        for key, val in (("p_value", p_value), ("false_rejection", false_rejection), ("power", power),
+                         ("values", values), ("figure", figure), ("note", claim.note or None)):
+            if val is not None:
+                rec[key] = _jsonable(val)
+        problems = claims.record_problems(rec, registry)
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.data.setdefault("verdicts", [])
+        self.data["verdicts"] = [v for v in self.data["verdicts"] if v["id"] != cid] + [rec]
+        self.write()
+
+
 
 
 
