@@ -4,7 +4,7 @@ A chapter's inputs are its source, the library modules it imports (directly or t
 library modules: the import graph of ``lib/cranisotropy`` read with ``ast``, imports inside
 functions included), the data those modules read (a module names the folders of ``data/`` it
 reads in a module-level ``__data__ = ("icecube12yr",)``, and other files of the repository it
-reads in ``__files__ = ("book/claims.yml",)``), the parameters it runs with and the
+reads in ``__files__ = ("book/claims",)``: files or folders), the parameters it runs with and the
 environment (the pinned ``requirements.txt``, the Python version, this runner's format).
 :func:`inputs_key` hashes all of them; editing one library module changes the key only of the
 chapters that import it.
@@ -136,9 +136,12 @@ def module_files(modules: list[str], root: Path, lib: Path = LIB) -> list[Path]:
     for m in modules:
         for rel in _module_info(m, lib)[2]:
             p = root / rel
-            if not p.is_file():
+            if p.is_dir():
+                out.update(q for q in p.rglob("*") if q.is_file())
+            elif p.is_file():
+                out.add(p)
+            else:
                 raise FileNotFoundError(f"module {m} declares the file {rel!r}, which is not under {root}")
-            out.add(p)
     return sorted(out)
 
 

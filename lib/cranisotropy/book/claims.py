@@ -1,6 +1,6 @@
 """The claims of the two papers and the rules that decide them, fixed in advance.
 
-Every claim the book tests is an entry of the registry ``book/claims.yml``, written (and
+Every claim the book tests is an entry of the registry ``book/claims/<paper>.yml``, written (and
 committed) before the computation that judges it: the paper's words verbatim (``quote``), where
 they stand (``where``), what the book computes (``test``) and the decision rule (``criterion``).
 A chapter computes the statistic and hands it to :meth:`cranisotropy.book.results.ChapterResults.judge`,
@@ -51,7 +51,7 @@ import yaml
 
 from . import paths
 
-__files__ = ("book/claims.yml",)   # the registry is an input of every chapter that judges claims
+__files__ = ("book/claims",)   # the registry is an input of every chapter that judges claims
 VERDICTS = ("reproduced", "differs", "not testable", "identity")
 PAPERS = {"ahlers2014": "Ahlers (2014), PRL 112, 021101",
           "zhang-liu2024": "Zhang & Liu (2024), arXiv:2402.16554"}
@@ -113,7 +113,8 @@ def _num(x) -> str:
 
 
 def registry_path() -> Path:
-    return paths.repo_root() / "book" / "claims.yml"
+    """The registry: a folder of YAML files, one per paper (or one file)."""
+    return paths.repo_root() / "book" / "claims"
 
 
 def _check_entry(cid: str, e: dict) -> Claim:
@@ -149,12 +150,20 @@ def _check_entry(cid: str, e: dict) -> Claim:
 
 
 def load(path: Path | None = None) -> dict[str, Claim]:
-    """The registry: claim id -> :class:`Claim` (file order); raises :class:`RegistryError`."""
+    """The registry (a YAML file, or a folder of them): claim id -> :class:`Claim` in file order;
+    raises :class:`RegistryError`."""
     path = Path(path) if path else registry_path()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise RegistryError(f"{path}: the registry must be a mapping id -> entry")
-    return {cid: _check_entry(cid, e) for cid, e in data.items()}
+    files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    out: dict[str, Claim] = {}
+    for f in files:
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise RegistryError(f"{f}: the registry must be a mapping id -> entry")
+        for cid, e in data.items():
+            if cid in out:
+                raise RegistryError(f"{cid}: registered twice ({f.name})")
+            out[cid] = _check_entry(cid, e)
+    return out
 
 
 def decide(claim: Claim, statistic=None, uncertainty=None, p_value=None) -> str:
@@ -203,7 +212,7 @@ def record_problems(rec: dict, registry: dict[str, Claim]) -> list[str]:
     """What is wrong with one recorded verdict (empty: it follows from its number and its rule)."""
     cid = rec.get("id", "<no id>")
     if cid not in registry:
-        return [f"{cid}: not in the claims registry (book/claims.yml)"]
+        return [f"{cid}: not in the claims registry (book/claims/)"]
     claim = registry[cid]
     out = []
     if rec.get("verdict") not in VERDICTS:

@@ -105,7 +105,8 @@ def _registry():
     from . import claims
 
     path = claims.registry_path()
-    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
     if _REGISTRY.get("stamp") != stamp or "claims" not in _REGISTRY:
         _REGISTRY.update(stamp=stamp, claims=claims.load(path))
     return _REGISTRY["claims"]
@@ -243,7 +244,7 @@ class ChapterResults:
     def judge(self, cid: str, *, statistic=None, uncertainty=None, description: str = "", p_value=None,
                false_rejection: dict | None = None, power: dict | None = None, values: dict | None = None,
                figure: str | None = None) -> None:
-        """Judge the registered claim ``cid`` (``book/claims.yml``) by its registered rule.
+        """Judge the registered claim ``cid`` (``book/claims/``) by its registered rule.
 
         ``statistic`` (with its ``uncertainty`` and a ``description`` of what it is) is the number the
         rule decides on; a ``p_value`` rule also needs ``p_value``, ``false_rejection`` (``{"rate",
@@ -257,7 +258,7 @@ class ChapterResults:
 
         registry = _registry()
         if cid not in registry:
-            raise KeyError(f"claim {cid!r} is not in the registry book/claims.yml")
+            raise KeyError(f"claim {cid!r} is not in the registry book/claims/")
         claim = registry[cid]
         if claim.chapter != self.chapter:
             raise ValueError(f"claim {cid} is registered for chapter {claim.chapter!r}, not {self.chapter!r}")
