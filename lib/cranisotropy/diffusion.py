@@ -130,3 +130,62 @@ def eigenvalue_deviation(rng: np.random.Generator, n: int = 200) -> float:
         paper = np.array([kpar, kperp + 1j * ka, kperp - 1j * ka])
         worst = max(worst, max(np.min(np.abs(ev - v)) / abs(v) for v in paper))
     return float(worst)
+
+
+def rms_distance(t, K) -> float:
+    """Root-mean-square distance sqrt(<|x|^2>) = sqrt(2 tr(K_s) t) of the solution of the diffusion
+    equation with phi(0, x) = delta(x), i.e. of Eq. 6 with the symmetric part K_s of ``K``.
+
+    Ahlers (2014) estimates it as sqrt(T/nu) ("the average diffusive propagation distance according
+    to Eq. (6)").  Only the trace of K_s enters, so the Hall part of Eq. 5 drops out.
+
+    Examples
+    --------
+    >>> round(rms_distance(1.0, diffusion_tensor(1.0, [0.0, 0.0, 0.0])), 6)   # sqrt(2 t/nu)
+    1.414214
+    """
+    t = validate.nonnegative("t", t, allow_array=False)
+    K = np.asarray(validate.finite("K", K), dtype=float)
+    if K.shape != (3, 3):
+        raise ValueError(f"K must be a 3x3 matrix, got shape {K.shape}")
+    trace = float(np.trace(K))
+    if trace <= 0:
+        raise ValueError(f"K must have a positive trace, got {trace:.3g}")
+    return float(np.sqrt(2.0 * trace * t))
+
+
+def eigendirection_deviation(rng: np.random.Generator, n: int = 200) -> float:
+    """Largest relative residual of the reading of the eigenvalues after Eq. 5 of Ahlers (2014):
+    1/3nu belongs to diffusion along the field, 1/3(nu +- i Omega) to diffusion across it.
+
+    For ``n`` random (nu, Omega) -- nu uniform in [0.1, 10], Omega a Gaussian direction times a
+    uniform length in [0.1, 10], drawn in that order from ``rng`` -- three residuals of
+    :func:`diffusion_tensor`: |K b - b/3nu| 3nu with b = Omega/|Omega| (the eigenvector of 1/3nu lies
+    along the field); |b . v| for the unit eigenvectors v of the complex pair (they lie across it);
+    and |Re(1/3(nu + i Omega)) - e^T K e| / e^T K e for a unit vector e perpendicular to b (the real
+    part is the diffusion coefficient across the field).
+
+    Examples
+    --------
+    >>> bool(eigendirection_deviation(np.random.default_rng(1), 20) < 1e-12)
+    True
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n = validate.integer("n", n, minimum=1, allow_array=False)
+    worst = 0.0
+    for _ in range(n):
+        nu_i, Om_vec = rng.uniform(0.1, 10), rng.normal(size=3)
+        Om_vec = Om_vec / np.linalg.norm(Om_vec) * rng.uniform(0.1, 10)
+        K = diffusion_tensor(nu_i, Om_vec)
+        b = Om_vec / np.linalg.norm(Om_vec)
+        along = np.linalg.norm(K @ b - b / (3 * nu_i)) * 3 * nu_i
+        ev, vec = np.linalg.eig(K)
+        pair = np.abs(ev.imag) > 1e-14 * np.abs(ev)
+        across = float(np.max(np.abs(b @ vec[:, pair]) / np.linalg.norm(vec[:, pair], axis=0)))
+        e = np.cross(b, [1.0, 0.0, 0.0] if abs(b[0]) < 0.9 else [0.0, 1.0, 0.0])
+        e /= np.linalg.norm(e)
+        kperp = e @ K @ e
+        real = abs((1 / (3 * (nu_i + 1j * np.linalg.norm(Om_vec)))).real - kperp) / kperp
+        worst = max(worst, along, across, real)
+    return float(worst)

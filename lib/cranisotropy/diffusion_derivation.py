@@ -27,7 +27,7 @@ import sympy as sp
 
 from .angular import sphere_integral
 
-__all__ = ["symbols", "moment_equations", "diffusion_tensors", "eigen_check", "hall_decomposition",
+__all__ = ["symbols", "nonzero_count", "moment_equations", "diffusion_tensors", "eigen_check", "hall_decomposition",
            "green_sympy", "green_residual", "green_norm"]
 
 
@@ -49,6 +49,23 @@ def symbols() -> SimpleNamespace:
         t=t, X=X, nu=sp.symbols("nu", positive=True), Om=Om, W=sp.symbols("Omega", positive=True),
         phi=sp.Function("phi")(t, *X), Phi=sp.Matrix([sp.Function(f"Phi_{c}")(t, *X) for c in "xyz"]),
         ts=sp.symbols("t", positive=True))
+
+
+def nonzero_count(*exprs) -> int:
+    """Number of entries of the sympy expressions or matrices ``exprs`` that do not simplify to zero
+    (the residual of an identity that the chapters hand to the claims ledger).
+
+    Examples
+    --------
+    >>> x = sp.symbols("x")
+    >>> nonzero_count(sp.sin(x)**2 + sp.cos(x)**2 - 1, sp.Matrix([0, x, 2 * x - x - x]))
+    1
+    """
+    n = 0
+    for e in exprs:
+        entries = list(e) if isinstance(e, sp.MatrixBase) else [sp.sympify(e)]
+        n += sum(sp.simplify(v) != 0 for v in entries)
+    return int(n)
 
 
 def cross_matrix(v) -> sp.Matrix:
