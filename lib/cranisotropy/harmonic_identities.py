@@ -124,6 +124,36 @@ def l2_eigen_holds(lmax: int) -> bool:
     return bool(ok)
 
 
+def eq18_failures(lmin: int, lmax: int) -> int:
+    """Number of l in ``lmin``..``lmax`` for which Eq. 18 of Ahlers (2014) does not follow from
+    Eqs. 8 and 16: the product of two one-point factors exp(-T nu L^2/2) (Eq. 8 with
+    nu_perp = nu_par = nu), acting on every Y_lm, must equal exp(-T nu l(l+1)) Y_lm.
+
+    L^2 Y_lm is computed with sympy; a Y_lm that is not an eigenfunction, or an eigenvalue whose
+    exponential does not square to exp(-T nu l(l+1)), counts as a failure of that l.
+
+    Examples
+    --------
+    >>> eq18_failures(1, 2)
+    0
+    """
+    lmin = validate.integer("lmin", lmin, minimum=0, allow_array=False)
+    lmax = validate.integer("lmax", lmax, minimum=lmin, allow_array=False)
+    T, nu = sp.symbols("T nu", positive=True)
+    failures = 0
+    for l in range(lmin, lmax + 1):
+        ok = True
+        for m in range(-l, l + 1):
+            Y = ylm(l, m)
+            L2 = -(sp.diff(sp.sin(THETA) * sp.diff(Y, THETA), THETA) / sp.sin(THETA)
+                   + sp.diff(Y, PHI, 2) / sp.sin(THETA) ** 2)
+            eig = sp.simplify(L2 / Y)
+            ok &= not eig.free_symbols and sp.simplify(sp.exp(-T * nu * eig / 2) ** 2
+                                                       - sp.exp(-T * nu * l * (l + 1))) == 0
+        failures += not ok
+    return failures
+
+
 def one_point_dipole_checks() -> tuple[sp.Expr, sp.Expr]:
     """For the dipole (L^2 = 2): the one-point factor exp(-T nu L^2/2) of Eq. 8 and the damping
     dPhi/dT = -nu Phi of Eq. 4, and its square against Eq. 18 at l = 1.  Returns the two

@@ -29,3 +29,14 @@ def test_addition_theorem():
     assert hi.addition_theorem_error(np.random.default_rng(0), 2, 3) < 1e-28
     with pytest.raises(TypeError, match="rng"):
         hi.addition_theorem_error(3)
+
+
+def test_eq18_failures():
+    assert hi.eq18_failures(0, 3) == 0
+    with pytest.raises(ValueError, match="lmax"):
+        hi.eq18_failures(3, 2)
+
+
+def test_eq18_failures_catches_a_non_eigenfunction(monkeypatch):
+    monkeypatch.setattr(hi, "ylm", lambda l, m: hi.THETA ** (l + 1))
+    assert hi.eq18_failures(1, 2) == 2
