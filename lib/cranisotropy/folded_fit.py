@@ -31,7 +31,8 @@ from mocks of the model at the stage-1 parameters and refits with them held fixe
 final chi^2 uses the model's own covariance.  Iterating stage 2 to a fixed point was tried and
 abandoned: for models that do not describe the data the parameters drift by a fraction of their
 errors per iteration while chi^2 grows, and the fits became slow and erratic.  Because Sigma
-differs between models, the AIC of the comparison includes ln det Sigma (:func:`comparison_record`).
+differs between models, the comparison between models (AIC, :func:`comparison_record`) uses the
+stage-1 chi^2 in the common metric, where ln det Sigma cancels and nested models stay nested.
 
 Goodness of fit (:func:`mock_p_value`): the chi^2 at the best fit against the chi^2 of fresh mocks
 of the best-fit model, each refitted in the linear approximation about the best fit
@@ -361,7 +362,8 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
         y = log10 C~ (data), best_fit = mu(theta_hat), y_covariance = Sigma of the last update;
         ``extra`` holds energy_TeV, label, noise, ell_min, ell_max, free_low_multipoles, updates,
         last_step_sigma (the last update's largest parameter step in units of its error),
-        n_moment_mocks and log_det_cov (ln det Sigma), and the profile if any.  p_value is the
+        chi2_common (the stage-1 minimum in the common metric), n_moment_mocks and log_det_cov
+        (ln det Sigma), and the profile if any.  p_value is the
         chi^2-distribution one: use :func:`mock_p_value` for the calibrated one.
     """
     _check(resp, model, data)
@@ -380,10 +382,15 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
     if not model.params:
         mean, cov = folded_moments(resp, model, [], data, n_mocks=n_mocks, rng=np.random.default_rng(seed))
         chi2 = fit.chi2_of(data.y - mean, cov=cov)
+        if reference is None:
+            reference = reference_moments(resp, data, rng=rng)
+        chi2_common = fit.chi2_of(data.y - np.log10(_linear_mean(resp, model, np.zeros(0), data)) - reference[0],
+                                  cov=reference[1])
         return fit.FitResult(model=model.name, names=(), values=np.zeros(0), covariance=np.zeros((0, 0)),
                              chi2=chi2, dof=data.ell.size, p_value=float(stats.chi2.sf(chi2, data.ell.size)),
                              p_value_method="chi2", x=data.ell, y=data.y, y_covariance=cov, best_fit=mean,
-                             extra={**extra, "last_step_sigma": 0.0, "log_det_cov": float(np.linalg.slogdet(cov)[1])})
+                             extra={**extra, "last_step_sigma": 0.0, "chi2_common": chi2_common,
+                                    "log_det_cov": float(np.linalg.slogdet(cov)[1])})
     if reference is None:
         reference = reference_moments(resp, data, rng=rng)
     ref_bias, ref_cov = reference
@@ -426,6 +433,7 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
         step = _step_sigma(res.values, theta, res.errors)
         theta = res.values
     extra["last_step_sigma"] = float(step)
+    extra["chi2_common"] = float(best[0])
     extra["log_det_cov"] = float(np.linalg.slogdet(res.y_covariance)[1])
     if index is None:
         return replace(res, extra=extra)
@@ -535,6 +543,26 @@ def mock_p_value(resp: Response, model: SpectralModel, result: fit.FitResult, da
     return result.with_p_value(p, f"mocks (n={n}, linearised refit)")
 
 
+def _rescaled(resp, model, data, theta):
+    """``theta`` with its first parameter rescaled so that the folded signal matches the data's excess
+    over the noise (median ratio), when the model is linear in that parameter; else unchanged."""
+    if not model.params or theta[0] <= 0:
+        return theta
+    noise = data.noise * resp.noise_mean[data.ell]
+    M = resp.mean_matrix[data.ell]
+    sig = M @ _sky(model, theta, resp.lmax_sky)
+    two = theta.copy()
+    two[0] *= 2
+    if not np.allclose(M @ _sky(model, two, resp.lmax_sky), 2 * sig, rtol=1e-9, atol=0):
+        return theta
+    use = (data.C > 2 * noise) & (sig > 0)
+    if not np.any(use):
+        return theta
+    out = theta.copy()
+    out[0] *= float(np.exp(np.median(np.log((data.C[use] - noise[use]) / sig[use]))))
+    return out
+
+
 def profile_chi2(resp: Response, model: SpectralModel, data: BinData, result: fit.FitResult, name: str,
                  values) -> np.ndarray:
     """chi^2 of the best fit with parameter ``name`` held at each of ``values`` and the others refitted,
@@ -550,7 +578,8 @@ def profile_chi2(resp: Response, model: SpectralModel, data: BinData, result: fi
     for j, v in enumerate(values):
         m = _fixed(model, i, float(v))
         bounds = m.bounds_for(np.arange(m.ell_min, m.ell_min + 2))
-        p0 = np.clip(np.delete(theta, i), np.asarray(bounds[0], float), np.asarray(bounds[1], float))
+        p0 = _rescaled(resp, m, data, np.clip(np.delete(theta, i), np.asarray(bounds[0], float),
+                                              np.asarray(bounds[1], float)))
         out[j] = _gls(resp, m, data, p0, bias, result.y_covariance, bounds).chi2 if m.params else \
             fit.chi2_of(data.y - np.log10(_linear_mean(resp, m, p0, data)) - bias, cov=result.y_covariance)
     return out
@@ -598,23 +627,24 @@ def mock_data(resp: Response, model: SpectralModel, theta, data: BinData, rng: n
 def comparison_record(result: fit.FitResult) -> dict:
     """One record of the model comparison.
 
-    Keys: energy_TeV, label, model, params ({name: {value, error}}), chi2, dof, p_value,
-    p_value_method, n, last_step_sigma, log_det_cov and aic = chi2 + ln det Sigma + 2k, i.e.
-    -2 ln L + 2k for the Gaussian likelihood (1) at the best fit (constants dropped): Sigma is the
-    model's own, so ln det Sigma differs between models and belongs in the comparison.
+    Keys: energy_TeV, label, model, params ({name: {value, error}}), chi2, dof, p_value and
+    p_value_method (goodness of fit in the model's own covariance: stage 2 of :func:`fit_bin` and
+    :func:`mock_p_value`), chi2_common and aic = chi2_common + 2k (the comparison between models, in
+    the metric common to all models of the bin, so that ln det Sigma cancels and nested models stay
+    nested), n and last_step_sigma.
     """
     if not isinstance(result, fit.FitResult):
         raise TypeError(f"result must be a FitResult, got {type(result).__name__}")
-    for key in ("energy_TeV", "label", "log_det_cov"):
+    for key in ("energy_TeV", "label", "chi2_common"):
         if key not in result.extra:
             raise ValueError(f"result.extra lacks {key!r}: make it with folded_fit.fit_bin")
-    log_det = float(result.extra["log_det_cov"])
+    chi2_common = float(result.extra["chi2_common"])
     return {"energy_TeV": float(result.extra["energy_TeV"]), "label": result.extra["label"],
             "model": result.model,
             "params": {n: {"value": v, "error": e} for n, (v, e) in result.params.items()},
             "chi2": float(result.chi2), "dof": int(result.dof), "p_value": float(result.p_value),
-            "p_value_method": result.p_value_method, "aic": float(result.chi2 + log_det + 2 * result.k),
-            "log_det_cov": log_det, "n": int(result.n),
+            "p_value_method": result.p_value_method, "chi2_common": chi2_common,
+            "aic": chi2_common + 2.0 * result.k, "n": int(result.n),
             "last_step_sigma": float(result.extra.get("last_step_sigma", 0.0))}
 
 
