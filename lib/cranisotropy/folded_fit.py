@@ -68,7 +68,7 @@ from .observation import Response, pseudo_cl_moments, pseudo_cl_mocks
 from .spectral_models import SpectralModel
 
 __all__ = ["DIGITISATION_DEX", "N_MOMENT_MOCKS", "N_REFERENCE_MOCKS", "profile_chi2", "profile_interval", "BinData", "bin_data", "low_multipoles_free", "folded_moments", "fit_bin",
-           "tabulated", "reference_spectrum", "reference_moments", "mock_chi2", "mock_p_value", "simulate_bin", "assess", "mock_data", "comparison_record", "delta_aic", "delta_aic_table"]
+           "tabulated", "reference_spectrum", "reference_moments", "mock_chi2", "mock_p_value", "simulate_bin", "assess", "mock_data", "comparison_record", "calibrate_rule", "delta_aic", "delta_aic_table", "verdict_table"]
 
 #: Digitisation precision of the markers (dex), data/icecube12yr/README.md.
 DIGITISATION_DEX = 0.012
@@ -320,14 +320,15 @@ def reference_moments(resp: Response, data: BinData, *, n_mocks: int = N_REFEREN
 
 
 def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.random.Generator, reference=None,
-            starts=None, profile=None, n_mocks: int = N_MOMENT_MOCKS, updates: int = 1) -> fit.FitResult:
+            starts=None, profile=None, n_moment_mocks: int = N_MOMENT_MOCKS, updates: int = 1,
+            select_delta: float = 4.0, max_candidates: int = 3) -> fit.FitResult:
     """Fit ``model`` to one energy bin with the likelihood (1), in two stages.
 
     1. With the metric common to all models of the bin (``reference``: b and Sigma of mocks of a
        non-negative deconvolution of the data, :func:`reference_moments`), one generalised least
        squares fit from each of the ``starts`` (and each value of a ``profile`` grid); the one with
        the smallest chi^2 is kept.
-    2. ``updates`` times: b and Sigma from ``n_mocks`` mocks of the model at the current parameters
+    2. ``updates`` times: b and Sigma from ``n_moment_mocks`` mocks of the model at the current parameters
        (the same random numbers each time), then :func:`cranisotropy.fit.least_squares` with them
        held fixed.  The final chi^2 therefore uses the model's own covariance.
 
@@ -351,10 +352,12 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
         parameter on which the likelihood has kinks, such as the break of the broken power law at
         integer l).  It still counts as a fitted parameter (dof, AIC); its error is the half-width
         of the grid values with stage-1 Delta chi^2 <= 1 (at least half a grid step).
-    n_mocks : int
+    n_moment_mocks : int
         Mocks behind b and Sigma.
     updates : int
         Model-based updates of b and Sigma (>= 1).
+    select_delta, max_candidates : float, int
+        Which stage-1 minima go on to stage 2.
 
     Returns
     -------
@@ -362,14 +365,16 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
         y = log10 C~ (data), best_fit = mu(theta_hat), y_covariance = Sigma of the last update;
         ``extra`` holds energy_TeV, label, noise, ell_min, ell_max, free_low_multipoles, updates,
         last_step_sigma (the last update's largest parameter step in units of its error),
-        chi2_common (the stage-1 minimum in the common metric), n_moment_mocks and log_det_cov
-        (ln det Sigma), and the profile if any.  p_value is the
+        chi2_common (the stage-1 minimum in the common metric), stage2_candidates, n_moment_mocks
+        and log_det_cov (ln det Sigma), and the profile if any.  p_value is the
         chi^2-distribution one: use :func:`mock_p_value` for the calibrated one.
     """
     _check(resp, model, data)
     rng = _rng(rng)
-    n_mocks = validate.integer("n_mocks", n_mocks, minimum=data.ell.size + 3, allow_array=False)
+    n_mocks = validate.integer("n_moment_mocks", n_moment_mocks, minimum=data.ell.size + 3, allow_array=False)
     updates = validate.integer("updates", updates, minimum=1, allow_array=False)
+    select_delta = validate.nonnegative("select_delta", select_delta, allow_array=False)
+    max_candidates = validate.integer("max_candidates", max_candidates, minimum=1, allow_array=False)
     starts = [{}] if starts is None else list(starts)
     for st in starts:
         if not isinstance(st, dict) or any(k not in model.params for k in st):
@@ -419,21 +424,33 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
             p0 = np.clip(p0, np.asarray(bounds[0], float), np.asarray(bounds[1], float))
             res = _gls(resp, m, data, p0, ref_bias, ref_cov, bounds)
             candidates.append((res.chi2, value, m, res.values))
-    best = min(candidates, key=lambda c: c[0])
-    _, value, m, theta = best
-    bounds = m.bounds_for(np.arange(m.ell_min, m.ell_min + 2))
+    candidates.sort(key=lambda c: c[0])
+    best = candidates[0]
+    chosen = [best]
+    for c in candidates[1:]:
+        if len(chosen) == max_candidates or c[0] > best[0] + select_delta:
+            break
+        # a distinct minimum: another grid value or other parameters, and a chi^2 that differs
+        # (equal chi^2 at other parameters is a flat direction, not another candidate)
+        if all((c[1] != o[1] or not np.allclose(c[3], o[3], rtol=1e-3, atol=0)) and abs(c[0] - o[0]) > 0.1
+               for o in chosen):
+            chosen.append(c)
 
-    def mock_terms(th):
-        mean, cov = folded_moments(resp, m, th, data, n_mocks=n_mocks, rng=np.random.default_rng(seed))
-        return mean - np.log10(_linear_mean(resp, m, th, data)), cov
+    def stage2(cand):
+        _, value, m, theta = cand
+        bounds = m.bounds_for(np.arange(m.ell_min, m.ell_min + 2))
+        step, res = np.nan, None
+        for _ in range(updates):
+            mean, cov = folded_moments(resp, m, theta, data, n_mocks=n_mocks, rng=np.random.default_rng(seed))
+            res = _gls(resp, m, data, theta, mean - np.log10(_linear_mean(resp, m, theta, data)), cov, bounds)
+            step = _step_sigma(res.values, theta, res.errors)
+            theta = res.values
+        return res, step, value
 
-    step = np.nan
-    for _ in range(updates):
-        res = _gls(resp, m, data, theta, *mock_terms(theta), bounds)
-        step = _step_sigma(res.values, theta, res.errors)
-        theta = res.values
+    res, step, value = min((stage2(c) for c in chosen), key=lambda r: r[0].chi2)
     extra["last_step_sigma"] = float(step)
     extra["chi2_common"] = float(best[0])
+    extra["stage2_candidates"] = len(chosen)
     extra["log_det_cov"] = float(np.linalg.slogdet(res.y_covariance)[1])
     if index is None:
         return replace(res, extra=extra)
@@ -456,13 +473,17 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
                                                "stage1_chi2": [float(chi2_grid[v]) for v in g]}})
 
 
-def tabulated(model: SpectralModel, lmax: int, grid) -> SpectralModel:
+def tabulated(model: SpectralModel, lmax: int, grid, *, amplitude_at: int | None = None) -> SpectralModel:
     """``model`` evaluated from a table, for models C_l = A f_l(q) linear in their first parameter A
     with one more parameter q (the hierarchy, Ahlers Eq. 20, costs ~25 ms per exact evaluation).
 
     log f_l (l = ell_min..lmax, floored at 1e-300) is tabulated at the points ``grid`` of q (> 0,
-    increasing) and interpolated by a cubic spline in log q; q outside the grid raises.  The
-    accuracy is the caller's to check (the tests and the chapter compare with exact evaluations).
+    increasing) and interpolated by a cubic spline in log q; q outside the grid raises.  With
+    ``amplitude_at = l0`` the first parameter becomes C_{l0} itself (named ``C_<l0>``): the shape is
+    normalised to f_{l0} = 1.  For the hierarchy this makes the amplitude the dipole of the sky
+    today instead of the initial one, C~_1 = C_1 exp(2 nu T) at large nu T, which removes the strong
+    degeneracy between the two parameters.  The accuracy is the caller's to check (the tests and the
+    chapter compare with exact evaluations).
     """
     from scipy.interpolate import CubicSpline
 
@@ -475,11 +496,17 @@ def tabulated(model: SpectralModel, lmax: int, grid) -> SpectralModel:
     if g.ndim != 1 or g.size < 4 or np.any(np.diff(g) <= 0):
         raise ValueError("grid must be an increasing 1-D array of at least 4 positive values")
     ell = np.arange(model.ell_min, lmax + 1)
+    if amplitude_at is not None:
+        amplitude_at = validate.integer("amplitude_at", amplitude_at, minimum=model.ell_min, allow_array=False)
+        if amplitude_at > lmax:
+            raise ValueError(f"amplitude_at must be <= lmax = {lmax}, got {amplitude_at}")
     for q in (g[0], g[-1]):
         one, two = model.function(ell, 1.0, q), model.function(ell, 2.0, q)
         if not np.allclose(two, 2 * one, rtol=1e-12, atol=0):
             raise ValueError(f"model {model.name!r} is not linear in its first parameter {model.params[0]!r}")
     table = np.log(np.maximum([model.function(ell, 1.0, q) for q in g], 1e-300))
+    if amplitude_at is not None:
+        table = table - table[:, [amplitude_at - model.ell_min]]
     spline = CubicSpline(np.log(g), table, axis=0)
     lo, hi = g[0], g[-1]
 
@@ -491,8 +518,19 @@ def tabulated(model: SpectralModel, lmax: int, grid) -> SpectralModel:
             raise ValueError(f"the table of {model.name!r} stops at l = {lmax}")
         return amplitude * np.exp(spline(np.log(q)))[ell_eval - model.ell_min]
 
-    return replace(model, function=function, fixed={**model.fixed, "tabulated": dict(lmax=lmax, n=int(g.size),
-                                                                                     lo=float(lo), hi=float(hi))})
+    params = model.params if amplitude_at is None else (f"C_{amplitude_at}", model.params[1])
+    lo_b, hi_b = model.bounds_for(np.arange(model.ell_min, model.ell_min + 2))
+    base_guess = model.guess
+
+    def guess(ell_g, C):
+        p = list(base_guess(ell_g, C))
+        if amplitude_at is not None:
+            p[0] = float(np.max(C))
+        return p
+
+    return replace(model, params=params, bounds=(tuple(lo_b), tuple(hi_b)), function=function, guess=guess,
+                   fixed={**model.fixed, "tabulated": dict(lmax=lmax, n=int(g.size), lo=float(lo), hi=float(hi),
+                                                           amplitude_at=amplitude_at)})
 
 
 def _jacobian(resp, model, theta, data):
@@ -624,6 +662,29 @@ def mock_data(resp: Response, model: SpectralModel, theta, data: BinData, rng: n
     return replace(data, C=simulate_bin(resp, model, theta, data, 1, rng)[0])
 
 
+def calibrate_rule(resp: Response, model: SpectralModel, theta, data: BinData, rule, n: int,
+                   rng: np.random.Generator, **fit_kwargs):
+    """False-rejection rate of ``rule`` (a :class:`cranisotropy.decision_rules.GoodnessOfFitRule`) for
+    ``model``: ``n`` mocks of ``data`` drawn from the model at ``theta`` (:func:`mock_data`), each put
+    through the whole procedure (:func:`assess` with ``fit_kwargs`` and ``rule.n_mocks`` mocks).
+
+    Returns a :class:`cranisotropy.decision_rules.RejectionRate`.
+    """
+    from . import decision_rules
+
+    _check(resp, model, data)
+    theta = _theta(model, theta)
+
+    def assess_p(d, n_mocks, r):
+        return assess(resp, model, d, rng=r, n_mocks=n_mocks, **fit_kwargs).p_value
+
+    def simulate(r):
+        return mock_data(resp, model, theta, data, r)
+
+    decide = decision_rules.goodness_of_fit_decider(rule, assess_p)
+    return decision_rules.false_rejection_rate(decide, simulate, n, rng)
+
+
 def comparison_record(result: fit.FitResult) -> dict:
     """One record of the model comparison.
 
@@ -681,3 +742,23 @@ def delta_aic_table(records, *, models=None, fmt: str = ".1f", fail_mark: str = 
             cells.append(format(d[lab][m], fmt) + mark)
         rows.append(f"| {lab} | " + " | ".join(cells) + " |")
     return "\n".join([head, rule, *rows])
+
+
+def verdict_table(records, *, models=None) -> str:
+    """Markdown table, one row per model: the energy bins where it fits and where it does not.
+
+    Each record needs ``"fits"`` (bool, from the declared rule) besides model, label and energy_TeV.
+    """
+    records = list(records)
+    if not records:
+        raise ValueError("records must not be empty")
+    if any("fits" not in r for r in records):
+        raise ValueError("every record needs a 'fits' entry (the verdict of the declared rule)")
+    models = list(models) if models is not None else list(dict.fromkeys(r["model"] for r in records))
+    rows = ["| model | fits at | does not fit at |", "|---|---|---|"]
+    for m in models:
+        rs = sorted((r for r in records if r["model"] == m), key=lambda r: r["energy_TeV"])
+        yes = ", ".join(r["label"] for r in rs if r["fits"]) or "none"
+        no = ", ".join(r["label"] for r in rs if not r["fits"]) or "none"
+        rows.append(f"| {m} | {yes} | {no} |")
+    return "\n".join(rows)

@@ -85,7 +85,7 @@ __all__ = [
     "DEC_MAX_DEG", "NSIDE", "LMAX", "NOISE_BAND_PROBABILITIES", "Response", "response", "cap_edge",
     "mode_covariances", "pseudo_cl_moments", "pseudo_cl_mocks", "pseudo_cl_quantiles", "folded_band",
     "FoldedBand", "dipole_alm", "observe_alm", "observe_map", "healpy_mocks", "noise_band_quantiles",
-    "NoiseCalibration", "calibrate_noise", "equivalent_event_count",
+    "NoiseCalibration", "calibrate_noise", "equivalent_event_count", "full_sky_scatter_quantiles",
 ]
 
 #: Upper edge of the field of view, deg (assumption: see the module docstring).
@@ -422,6 +422,7 @@ class FoldedBand:
 
     ell: np.ndarray
     mean: np.ndarray
+    median: np.ndarray
     levels: tuple
     lo: np.ndarray      # (len(levels), n_ell): lower edges of the central intervals
     hi: np.ndarray      # upper edges
@@ -429,7 +430,7 @@ class FoldedBand:
 
 def folded_band(resp: Response, cl, noise: float = 0.0, *, levels=(0.68, 0.95), ell_min: int = 1,
                 n_draws: int = 20000, rng: np.random.Generator) -> FoldedBand:
-    """What IceCube would report for a model spectrum: <C~_l> and its central ``levels`` bands.
+    """What IceCube would report for a model spectrum: <C~_l>, the median and central ``levels`` bands.
 
     Parameters
     ----------
@@ -457,11 +458,11 @@ def folded_band(resp: Response, cl, noise: float = 0.0, *, levels=(0.68, 0.95), 
     if ell_min > resp.lmax:
         raise ValueError(f"ell_min must be <= lmax = {resp.lmax}, got {ell_min}")
     mean, _ = pseudo_cl_moments(resp, cl, noise)
-    probs = np.concatenate([(1 - lv) / 2, (1 + lv) / 2])
+    probs = np.concatenate([(1 - lv) / 2, (1 + lv) / 2, [0.5]])
     q = pseudo_cl_quantiles(resp, cl, noise, probs, n_draws=n_draws, rng=rng)
     sel = slice(ell_min, resp.lmax + 1)
-    return FoldedBand(ell=np.arange(ell_min, resp.lmax + 1), mean=mean[sel], levels=tuple(float(v) for v in lv),
-                      lo=q[: lv.size, sel], hi=q[lv.size:, sel])
+    return FoldedBand(ell=np.arange(ell_min, resp.lmax + 1), mean=mean[sel], median=q[-1, sel],
+                      levels=tuple(float(v) for v in lv), lo=q[: lv.size, sel], hi=q[lv.size: 2 * lv.size, sel])
 
 
 # -- fixed skies ----------------------------------------------------------------------------------
@@ -681,3 +682,27 @@ def equivalent_event_count(resp: Response, noise: float) -> float:
     resp = _check_response(resp)
     nv = validate.positive("noise", noise, allow_array=False)
     return 4 * np.pi * resp.fsky / nv
+
+
+def full_sky_scatter_quantiles(ell, probabilities) -> np.ndarray:
+    """Quantiles of C^_l / C_l for a Gaussian sky seen on the full sky: chi^2_{2l+1}/(2l+1).
+
+    The group's public box script draws full-sky maps from the measured spectrum (``synfast``) and
+    takes the 16 and 84 % points of their ``anafast`` spectra: these ratios times C~_l.  Returns an
+    array (len(probabilities),) + shape of ``ell``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(full_sky_scatter_quantiles([1, 10], [0.16, 0.84]), 3)   # rows: probabilities
+    array([[0.28 , 0.698],
+           [1.722, 1.302]])
+    """
+    from scipy import stats
+
+    ell = np.asarray(validate.integer("ell", ell, minimum=0))
+    p = np.atleast_1d(validate.finite("probabilities", probabilities))
+    if p.ndim != 1 or np.any(p <= 0) or np.any(p >= 1):
+        raise ValueError(f"probabilities must be a 1-D array in (0, 1), got {probabilities!r}")
+    k = 2 * ell + 1.0
+    return stats.chi2.ppf(p.reshape((-1,) + (1,) * ell.ndim), k) / k

@@ -173,3 +173,32 @@ def test_errors(resp, reg):
     with pytest.raises(ValueError, match="fit_bin"):
         F.comparison_record(fit.line([0.0, 1.0, 2.0], [1.0, 2.0, 3.1], sigma=0.1))
     assert hierarchy  # the module under the table is importable
+
+
+def test_verdict_table():
+    recs = [{"label": "13 TeV", "energy_TeV": 13.0, "model": "a", "fits": False},
+            {"label": "5 TeV", "energy_TeV": 5.0, "model": "a", "fits": True},
+            {"label": "5 TeV", "energy_TeV": 5.0, "model": "b", "fits": True}]
+    lines = F.verdict_table(recs).splitlines()
+    assert lines[2] == "| a | 5 TeV | 13 TeV |" and lines[3] == "| b | 5 TeV | none |"
+    with pytest.raises(ValueError, match="fits"):
+        F.verdict_table([{"label": "x", "energy_TeV": 1.0, "model": "a"}])
+
+
+def test_calibrate_rule(resp, reg):
+    from cranisotropy import decision_rules as D
+    truth = mean_data(resp, reg["eq21"], [2e-7])
+    rate = F.calibrate_rule(resp, reg["eq21"], [2e-7], truth, D.GoodnessOfFitRule(0.2, 50), 15,
+                            np.random.default_rng(6))
+    assert rate.n == 15 and 0 <= rate.rejected <= 15 and rate.lo <= rate.rate <= rate.hi
+
+
+def test_tabulated_amplitude_at(reg):
+    tab = F.tabulated(reg["hierarchy"], 40, np.logspace(-3, 2, 151), amplitude_at=1)
+    assert tab.params == ("C_1", "nuT")
+    exact = reg["hierarchy"].spectrum(40, 1.0, 2.3)
+    approx = tab.spectrum(40, exact[1], 2.3)
+    assert approx[1] == pytest.approx(exact[1], rel=1e-12)
+    assert np.allclose(approx[1:20], exact[1:20], rtol=1e-4)
+    with pytest.raises(ValueError, match="amplitude_at"):
+        F.tabulated(reg["hierarchy"], 40, np.logspace(-3, 2, 20), amplitude_at=50)

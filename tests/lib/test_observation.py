@@ -176,3 +176,12 @@ def test_errors(small):
         O.calibrate_noise(object(), np.ones((6, 5)))
     with pytest.raises(ValueError, match="noise"):
         O.equivalent_event_count(small, 0.0)
+
+
+def test_full_sky_scatter_quantiles():
+    q = O.full_sky_scatter_quantiles(np.arange(1, 5), [0.16, 0.5, 0.84])
+    assert q.shape == (3, 4) and np.all(q[0] < q[1]) and np.all(q[1] < q[2])
+    draws = np.random.default_rng(0).chisquare(7, 200000) / 7
+    assert np.allclose(q[:, 2], np.quantile(draws, [0.16, 0.5, 0.84]), rtol=0.01)
+    with pytest.raises(ValueError, match="probabilities"):
+        O.full_sky_scatter_quantiles(3, [0.0])
