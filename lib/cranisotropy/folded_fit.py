@@ -75,7 +75,7 @@ DIGITISATION_DEX = 0.012
 #: Mocks behind the log-space mean and covariance of Eq. (1).
 N_MOMENT_MOCKS = 500
 #: Mocks behind the common metric of the first fitting stage.
-N_REFERENCE_MOCKS = 300
+N_REFERENCE_MOCKS = 200
 
 
 @dataclass(frozen=True)
