@@ -184,6 +184,14 @@ class GoodnessOfFitRule:
         """True when ``p_value`` < alpha."""
         return not self.fits(p_value)
 
+    def marginal(self, p_value: float, n_mocks: int | None = None, *, k: float = 2.0) -> bool:
+        """True when ``p_value`` lies within ``k`` Monte Carlo standard errors of alpha,
+        sqrt(alpha (1 - alpha) / n_mocks): a verdict that another set of mocks could flip."""
+        p = validate.finite("p_value", p_value, allow_array=False)
+        n = validate.integer("n_mocks", self.n_mocks if n_mocks is None else n_mocks, minimum=1, allow_array=False)
+        k = validate.positive("k", k, allow_array=False)
+        return bool(abs(p - self.alpha) <= k * np.sqrt(self.alpha * (1 - self.alpha) / n))
+
     def describe(self) -> str:
         return (f"fits if the p-value of the best-fit chi^2 among {self.n_mocks} mocks of that best fit "
                 f"is >= {self.alpha:g}; otherwise does not fit")

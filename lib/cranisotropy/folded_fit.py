@@ -295,7 +295,12 @@ def reference_spectrum(resp: Response, data: BinData) -> np.ndarray:
     least squares.  It only sets the common metric of the first fitting stage (:func:`reference_moments`)."""
     from scipy.optimize import nnls
 
-    _check(resp, SpectralModel("reference", "", (), ((), ()), "", lambda ell: ell, lambda ell, C: []), data)
+    if not isinstance(resp, Response):
+        raise TypeError(f"resp must be an observation.Response, got {type(resp).__name__}")
+    if not isinstance(data, BinData):
+        raise TypeError(f"data must be a folded_fit.BinData, got {type(data).__name__}")
+    if data.ell[-1] > resp.lmax:
+        raise ValueError(f"data reach l = {data.ell[-1]} > the response's lmax = {resp.lmax}")
     top = int(data.ell[-1])
     M = resp.mean_matrix[data.ell][:, 1: top + 1]
     target = data.C - data.noise * resp.noise_mean[data.ell]
@@ -744,10 +749,12 @@ def delta_aic_table(records, *, models=None, fmt: str = ".1f", fail_mark: str = 
     return "\n".join([head, rule, *rows])
 
 
-def verdict_table(records, *, models=None) -> str:
+def verdict_table(records, *, models=None, marginal_mark: str = " (marginal)") -> str:
     """Markdown table, one row per model: the energy bins where it fits and where it does not.
 
-    Each record needs ``"fits"`` (bool, from the declared rule) besides model, label and energy_TeV.
+    Each record needs ``"fits"`` (bool, from the declared rule) besides model, label and energy_TeV;
+    a record with ``"marginal": True`` (a p-value within its Monte Carlo error of the threshold) is
+    marked with ``marginal_mark``.
     """
     records = list(records)
     if not records:
@@ -758,7 +765,8 @@ def verdict_table(records, *, models=None) -> str:
     rows = ["| model | fits at | does not fit at |", "|---|---|---|"]
     for m in models:
         rs = sorted((r for r in records if r["model"] == m), key=lambda r: r["energy_TeV"])
-        yes = ", ".join(r["label"] for r in rs if r["fits"]) or "none"
-        no = ", ".join(r["label"] for r in rs if not r["fits"]) or "none"
+        tag = [r["label"] + (marginal_mark if r.get("marginal") else "") for r in rs]
+        yes = ", ".join(t for t, r in zip(tag, rs) if r["fits"]) or "none"
+        no = ", ".join(t for t, r in zip(tag, rs) if not r["fits"]) or "none"
         rows.append(f"| {m} | {yes} | {no} |")
     return "\n".join(rows)

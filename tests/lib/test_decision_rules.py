@@ -72,3 +72,11 @@ def test_errors():
         D.goodness_of_fit_decider(0.05, lambda d, n, r: 0.5)
     with pytest.raises(TypeError, match="assess"):
         D.goodness_of_fit_decider(D.GoodnessOfFitRule(), None)
+
+
+def test_marginal_verdicts():
+    rule = D.GoodnessOfFitRule(alpha=0.05, n_mocks=200)
+    se = np.sqrt(0.05 * 0.95 / 200)
+    assert rule.marginal(0.05 + 1.5 * se) and rule.marginal(0.05 - 1.9 * se)
+    assert not rule.marginal(0.05 + 3 * se) and not rule.marginal(0.5)
+    assert rule.marginal(0.07, n_mocks=20)

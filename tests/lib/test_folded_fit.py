@@ -202,3 +202,8 @@ def test_tabulated_amplitude_at(reg):
     assert np.allclose(approx[1:20], exact[1:20], rtol=1e-4)
     with pytest.raises(ValueError, match="amplitude_at"):
         F.tabulated(reg["hierarchy"], 40, np.logspace(-3, 2, 20), amplitude_at=50)
+
+
+def test_verdict_table_marks_marginal():
+    recs = [{"label": "5 TeV", "energy_TeV": 5.0, "model": "a", "fits": True, "marginal": True}]
+    assert F.verdict_table(recs).splitlines()[2] == "| a | 5 TeV (marginal) | none |"
