@@ -5,7 +5,7 @@ angular power spectrum C_l of the sky.  They are the spectrum, computed with HEA
 of a *relative-intensity* map that covers only the southern sky and in which the mean of every
 declination ring vanishes: the reference (background) map is built from the data themselves by
 time scrambling, so it absorbs whatever depends on declination alone, i.e. every m = 0 mode in
-equatorial coordinates (Ahlers et al. 2016, Sec. 2).  This module computes, for a model sky, what
+equatorial coordinates (Ahlers et al. 2016).  This module computes, for a model sky, what
 that analysis reports:
 
 * the field of view dec < ``dec_max_deg`` (:data:`DEC_MAX_DEG`; see "Field of view" below), with
@@ -16,7 +16,8 @@ that analysis reports:
   C~_l = (2l+1)^-1 sum_m |a~_lm|^2 with a~_lm = int_FoV f Y*_lm dOmega: no 1/f_sky correction;
 * isotropic (white) noise of full-sky power ``noise`` (C_l^noise = N for every l), through the
   same projector; :func:`calibrate_noise` sets N per energy bin from the digitised
-  scrambled-map bands.
+  scrambled-map bands (whose isotropic maps, in the group's script, keep their m = 0 modes:
+  ``noise_m0``).
 
 Because the field of view is azimuthally symmetric and the ring-mean removal kills exactly m = 0,
 the observation acts on the a_lm block-diagonally in m:
