@@ -235,15 +235,16 @@ def claims_page(build: Path, stage: Path) -> str:
            "of the same build.", ""]
     if problems:
         out += ["```{error}", "The ledger has problems:", ""] + [f"- {p}" for p in problems] + ["```", ""]
-    header = ["paper", "reproduced", "differs", "not testable", "judged", "identities (apart)",
-              "registered, not judged"]
+    header = ["paper", "reproduced", "differs", "not testable", "identities (apart)", "not judged"]
     rows = []
     for paper, title in claims.PAPERS.items():
         n = summary[paper]
         unjudged = sum(1 for cid, c in registry.items() if c.paper == paper and cid not in by_id)
-        rows.append([f"[{title}](#claims-{paper})", str(n["reproduced"]), str(n["differs"]), str(n["not testable"]),
-                     str(n["reproduced"] + n["differs"] + n["not testable"]), str(n["identity"]), str(unjudged)])
-    out += [_list_table(header, rows, widths=[30, 11, 11, 11, 10, 13, 14]), ""]
+        rows.append([f"[{title.split(',')[0]}](#claims-{paper})", str(n["reproduced"]), str(n["differs"]),
+                     str(n["not testable"]), str(n["identity"]), str(unjudged)])
+    out += [_list_table(header, rows, widths=[28, 15, 12, 15, 16, 14]), "",
+            "Reproduced, differs and not testable count the paper's claims; the identities are this "
+            "book's own checks; *not judged* are registered claims that no chapter of this build judged.", ""]
     for paper, title in claims.PAPERS.items():
         out += [f"(claims-{paper})=", f"## {title}", ""]
         mine = [c for c in registry.values() if c.paper == paper]

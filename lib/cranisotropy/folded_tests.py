@@ -42,8 +42,8 @@ from . import decision_rules, fit, folded_fit, validate
 from .observation import Response, pseudo_cl_mocks
 from .spectral_models import SpectralModel
 
-__all__ = ["CalibratedTest", "mock_spectra", "band_power", "folded_mean", "refit_chi2", "rejection_rates",
-           "goodness_of_fit", "band_test", "power_law_tilt", "matched_amplitude", "replace_tail", "SlopeFit",
+__all__ = ["CalibratedTest", "calibrated_bins", "mock_spectra", "band_power", "folded_mean", "refit_chi2", "rejection_rates",
+           "goodness_of_fit", "band_test", "band_statistic", "slope_trend", "power_law_tilt", "matched_amplitude", "replace_tail", "SlopeFit",
            "slope_fits", "slope_consistency"]
 
 
@@ -83,6 +83,34 @@ class CalibratedTest:
         fr = self.false_rejection
         return {"rate": fr.rate, "n_mocks": fr.n, "nominal": self.alpha, "interval": [fr.lo, fr.hi]}
 
+    def judged(self, description: str, alternative: str, *, keys=("dof", "mean_reference_chi2", "params",
+                                                                   "mean_slope", "slopes", "errors", "reference_median")) -> dict:
+        """The keyword arguments of :meth:`cranisotropy.book.results.ChapterResults.judge` for a
+        p-value rule: statistic (with ``description``), p_value, false_rejection, power against
+        ``alternative`` and the ``values`` named by ``keys`` that the test has."""
+        return {"statistic": self.statistic, "p_value": self.p_value, "description": description,
+                "false_rejection": self.false_rejection_record(), "power": self.power_record(alternative),
+                "values": {k: self.values[k] for k in keys if k in self.values}}
+
+    def glue_items(self, prefix: str) -> list[tuple]:
+        """(key, value, format) of the numbers a chapter quotes: ``<prefix>_stat``, ``_p``, ``_fr``
+        (false-rejection rate), ``_power``, and ``_dof`` / ``_ref`` (mean reference chi^2) when known."""
+        items = [(f"{prefix}_stat", self.statistic, ".3g"), (f"{prefix}_p", self.p_value, ".2g"),
+                 (f"{prefix}_fr", self.false_rejection.rate, ".3f")]
+        if self.power is not None:
+            items.append((f"{prefix}_power", self.power.rate, ".2f"))
+        for key, name, fmt in (("dof", "dof", "d"), ("mean_reference_chi2", "ref", ".0f")):
+            if key in self.values:
+                items.append((f"{prefix}_{name}", self.values[key], fmt))
+        return items
+
+    def power_of_rejection_claim(self, alternative: str) -> dict:
+        """For a statement that *is* the rejection of the null ("significant power", "an excess"):
+        how often its rule fails ("p < alpha" does not happen) when the null holds, on the fresh
+        null mocks -- the power of that rule against ``alternative`` (the null)."""
+        fr = self.false_rejection
+        return {"alternative": alternative, "rate": 1.0 - fr.rate, "n_mocks": fr.n, "interval": [1.0 - fr.hi, 1.0 - fr.lo]}
+
     def power_record(self, alternative: str) -> dict:
         """``{"alternative", "rate", "n_mocks", "interval"}`` (or ``{"none": ...}`` without one)."""
         if self.power is None:
@@ -111,6 +139,17 @@ def _check(resp, data):
         raise TypeError(f"data must be a folded_fit.BinData, got {type(data).__name__}")
     if data.ell[-1] > resp.lmax:
         raise ValueError(f"data reach l = {data.ell[-1]} > the response's lmax = {resp.lmax}")
+
+
+def calibrated_bins(resp: Response, spectra, rng: np.random.Generator, *, ell_max: int = 40) -> dict:
+    """{label: :class:`cranisotropy.folded_fit.BinData`} of every energy bin of ``spectra``
+    (:func:`cranisotropy.data.load_icecube12yr`), l = 1..ell_max, with its white-noise level calibrated
+    on the digitised scrambled-map bands as the forward-model chapter does it (noise maps with their
+    ring means kept, :func:`cranisotropy.observation.noise_band_quantiles`)."""
+    from .observation import calibrate_noise, noise_band_quantiles
+
+    unit = noise_band_quantiles(resp, rng=_rng(rng), noise_m0=True)
+    return {b.label: folded_fit.bin_data(b, calibrate_noise(b, unit).level, ell_max=ell_max) for b in spectra}
 
 
 def mock_spectra(resp: Response, cl, data: folded_fit.BinData, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -325,6 +364,40 @@ def band_test(statistic, data: folded_fit.BinData, null_mocks, fresh_null, *, al
           rejection_rates(statistic(np.atleast_2d(alternative_mocks)), ref, alpha, reject_above=reject_above))
     return CalibratedTest(p_value=p, statistic=t_obs, n_reference=int(ref.size), false_rejection=fr, power=pw,
                       alpha=alpha, values={"reference_median": float(np.median(ref))})
+
+
+def band_statistic(ell, lo: int, hi: int, *, over=None):
+    """``statistic(C)``: the band power sum_{l=lo..hi} (2l+1) C_l of spectra at ``ell`` (last axis),
+    or, with ``over`` = (lo2, hi2), its ratio to the band power over lo2..hi2.
+
+    Examples
+    --------
+    >>> stat = band_statistic([1, 2, 3, 4], 2, 2, over=(3, 4))
+    >>> round(float(stat(np.ones(4))), 6)                    # 5 / (7 + 9)
+    0.3125
+    """
+    ell = np.atleast_1d(validate.integer("ell", ell, minimum=0))
+
+    def statistic(C):
+        top = band_power(C, ell, lo, hi)
+        return top if over is None else top / band_power(C, ell, *over)
+
+    statistic(np.ones(ell.size))                 # the bands must exist
+    return statistic
+
+
+def slope_trend(per_decade: float, pivot_TeV: float):
+    """``alternative(energy_TeV, mean_slope)`` for :func:`slope_consistency`: slopes that change by
+    ``per_decade`` per decade of energy about the mean slope at ``pivot_TeV``.
+
+    Examples
+    --------
+    >>> slope_trend(0.5, 100.0)(1000.0, -3.0)
+    -2.5
+    """
+    per_decade = validate.finite("per_decade", per_decade, allow_array=False)
+    pivot = validate.positive("pivot_TeV", pivot_TeV, allow_array=False)
+    return lambda energy, mean: float(mean + per_decade * np.log10(energy / pivot))
 
 
 def power_law_tilt(start: int, exponent: float):

@@ -131,3 +131,27 @@ def test_slope_consistency(resp):
         FT.slope_consistency(resp, model, fits[:1], rng=rng)
     with pytest.raises(ValueError, match="slope"):
         FT.slope_fits(resp, SM.registry()["eq21"], bins, rng=rng)
+
+
+def test_band_statistic_slope_trend_and_rejection_claim_power():
+    stat = FT.band_statistic([1, 2, 3], 1, 2)
+    assert stat(np.ones((2, 3))).tolist() == [8.0, 8.0]
+    with pytest.raises(ValueError, match="no multipole"):
+        FT.band_statistic([1, 2, 3], 1, 2, over=(7, 9))
+    assert FT.slope_trend(1.0, 10.0)(100.0, -2.0) == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="pivot_TeV"):
+        FT.slope_trend(1.0, 0.0)
+    d = F.BinData("toy", 10.0, np.arange(1, 4), np.full(3, 10.0), 0.0)
+    rng = np.random.default_rng(8)
+    t = FT.band_test(FT.band_statistic(d.ell, 1, 3), d, rng.exponential(size=(500, 3)), rng.exponential(size=(300, 3)))
+    rec = t.power_of_rejection_claim("isotropy")
+    assert rec["rate"] == pytest.approx(1 - t.false_rejection.rate) and rec["n_mocks"] == 300
+
+
+def test_calibrated_bins(resp):
+    from cranisotropy.data import load_icecube12yr
+    ic = load_icecube12yr()
+    bins = FT.calibrated_bins(O.response(lmax=40, lmax_sky=60, nside=None), ic, np.random.default_rng(9))
+    assert list(bins) == [b.label for b in ic]
+    assert all(d.ell[0] == 1 and d.ell[-1] == 40 and d.noise > 0 for d in bins.values())
+    assert bins["13 TeV"].noise < bins["5.3 PeV"].noise            # fewer events at high energy: more noise

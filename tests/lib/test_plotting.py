@@ -97,3 +97,15 @@ def test_chapter_figures_draw(ic):
     for fig in figs:
         assert fig.axes and all(ax.has_data() for ax in fig.axes if ax.get_label() != "<colorbar>")
         plt.close(fig)
+
+
+def test_folded_models_figure(ic):
+    from cranisotropy import observation as O
+    from cranisotropy.plotting import ahlers2014 as A
+    resp = O.response(lmax=40, lmax_sky=60, nside=None)
+    cl = np.r_[0.0, 1e-7 * 18.0 / ((2 * np.arange(1, 61) + 1) * (np.arange(1, 61) + 1) * (np.arange(1, 61) + 2))]
+    band = O.folded_band(resp, cl, 1e-11, n_draws=200, rng=np.random.default_rng(0))
+    fig = A.folded_models(ic.nearest(20.0), {"eq21": band}, {"eq21": dict(color="C3", label="Eq. 21")})
+    ax = fig.axes[0]
+    assert "Eq. 21" in ax.get_legend_handles_labels()[1] and ax.get_xscale() == "log"
+    plt.close(fig)
