@@ -316,6 +316,11 @@ def _install(name: str, src: Path, run: dict, build: Path, parameters: dict) -> 
         nbformat.write(nb, out)
     else:
         out.unlink(missing_ok=True)
+    products = entry / "products"
+    if products.is_dir():
+        (build / "products").mkdir(parents=True, exist_ok=True)
+        for f in products.glob("*.json"):
+            shutil.copy2(f, build / "products" / f.name)
     res = entry / "results" / f"{name}.json"
     (build / "results").mkdir(parents=True, exist_ok=True)
     if res.is_file():
@@ -341,7 +346,7 @@ def _install(name: str, src: Path, run: dict, build: Path, parameters: dict) -> 
 def clean_outputs(build: Path | None = None) -> None:
     """Remove every installed notebook, figure, result and status record of a build folder."""
     build = build or BUILD
-    for sub in ("staging", "status", "figures", "results", "execution.json"):
+    for sub in ("staging", "status", "figures", "results", "products", "execution.json"):
         p = build / sub
         if p.is_dir():
             shutil.rmtree(p, ignore_errors=True)

@@ -268,7 +268,35 @@ def _toc_entries(stage: Path) -> list[str]:
     return files + walk(toc.get("chapters"))
 
 
+# -- the model explorer ----------------------------------------------------------------------
+def explorer_page(build: Path, stage: Path) -> str:
+    """The interactive explorer: the forward-folded models of the ``icecube_models`` chapter
+    against the data, from the grids that chapter wrote (``_build/products/explorer.json``); drawn
+    by ``book/_static/explorer.js``, which the book ships (no other script, nothing from the web)."""
+    path = build / "products" / "explorer.json"
+    out = [WIDE, "(explorer-page)=", "# Model explorer", ""]
+    if not path.is_file():
+        return "\n".join(out + ["```{warning}", "The explorer's grids were not computed in this build "
+                                "(the chapter `icecube_models` writes them).", "```", ""])
+    data = path.read_text().strip().replace("</", "<\\/")
+    out += ["Choose an energy bin and a model, move its shape parameter ($\\nu T$ for Ahlers' Eq. 20, "
+            "$\\gamma$ for Zhang & Liu's convection model) and its amplitude, and see what IceCube's "
+            "12-year analysis would report: the model's full-sky spectrum folded through the field of view "
+            "($\\delta<-20°$), with each declination ring's mean removed and the white noise of the bin "
+            "added, exactly as in {doc}`icecube_models`. The line is the folded mean, the bands hold 68 % and "
+            "95 % of the skies the model makes (lognormal with the exact mean and variance). *best fit* sets "
+            "the amplitude that fits the bin best for the chosen shape. The black points are the digitised "
+            "data with their statistical error bars; the grey bands are the digitised 1σ and 2σ noise bands.",
+            "", "```{raw} html",
+            '<div id="explorer" class="explorer"></div>',
+            f'<script type="application/json" id="explorer-data">{data}</script>',
+            '<script src="../_static/explorer.js"></script>', "```", "",
+            "```{raw} latex", "\\emph{(The explorer is interactive in the HTML version of the book.)}", "```", ""]
+    return "\n".join(out) + "\n"
+
+
 GENERATED = {
+    "book/explorer": explorer_page,
     "book/figures": figures_page,
     "book/claims": claims_page,
     "book/status": status_page,

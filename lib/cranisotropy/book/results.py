@@ -170,6 +170,23 @@ class ChapterResults:
         _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
         return value
 
+    # -- data products -------------------------------------------------------------------
+    def product(self, name: str, data) -> Path:
+        """Write ``data`` (JSON-ready) to ``_build/products/<name>.json``: a data product of the
+        chapter that a generated page uses (the explorer's grids, for instance)."""
+        if not name or not all(ch.isalnum() or ch in "-_" for ch in name):
+            raise ValueError(f"product name must be letters, digits, '-' or '_', got {name!r}")
+        path = paths.build_dir() / "products" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(_jsonable(data), separators=(",", ":")) + "\n")
+        tmp.replace(path)
+        self.data.setdefault("products", [])
+        if name not in self.data["products"]:
+            self.data["products"].append(name)
+        self.write()
+        return path
+
     # -- checks ----------------------------------------------------------------------------
     def check(self, key: str, condition, detail: str = "", **numbers) -> None:
         """Assert ``condition``; record the outcome (and any ``numbers``) under ``key``.
