@@ -90,5 +90,8 @@ def test_explorer_curve_follows_its_controls(site):
             loaded = driver.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
             assert all(u.startswith(srv.url) or u.startswith(("data:", "blob:")) for u in loaded), loaded
             assert any(u.endswith("_static/explorer.js") for u in loaded)
+            # ... and from the file system, as a reader who opens the built book without a server
+            driver.get((site / "book" / "explorer.html").resolve().as_uri())
+            assert (driver.execute_script(path) or "").startswith("M"), "the explorer does not draw from file://"
         finally:
             driver.quit()
