@@ -37,8 +37,8 @@ _CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 _SAVE = re.compile(r"figures\.save\(\s*\w+\s*,\s*([\"'])([a-z0-9][a-z0-9-]*)\1")
 
 
-def captions(md_path) -> dict:
-    r"""``{figure_id: caption}`` of a chapter: each code cell's ``figures.save(fig, "<id>", ...)``
+def figure_cells(md_path) -> dict:
+    r"""``{figure_id: {"caption", "name"}}`` of a chapter: each code cell's ``figures.save(fig, "<id>", ...)``
     call matched to that cell's ``mystnb: figure: caption`` metadata (MyST markdown, whitespace
     collapsed).
 
@@ -53,8 +53,8 @@ def captions(md_path) -> dict:
     ...                  'figures.save(fig, "demo-line", chapter="demo")', "```", ""])
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.md"
     >>> _ = path.write_text(src)
-    >>> captions(path)
-    {'demo-line': 'A line, $y=x$.'}
+    >>> figure_cells(path)
+    {'demo-line': {'caption': 'A line, $y=x$.', 'name': 'fig-demo'}}
     """
     path = Path(md_path)
     if not path.is_file():
@@ -75,9 +75,14 @@ def captions(md_path) -> dict:
             raise ValueError(f"{path}: the cell that saves figure {ids[0]!r} has no mystnb.figure.caption metadata")
         if ids[0] in out:
             raise ValueError(f"{path}: figure {ids[0]!r} is saved by two cells")
-        out[ids[0]] = " ".join(str(caption).split())
+        name = ((meta.get("mystnb") or {}).get("figure") or {}).get("name")
+        out[ids[0]] = {"caption": " ".join(str(caption).split()), "name": name}
     return out
 
+
+def captions(md_path) -> dict:
+    """``{figure_id: caption}`` of a chapter (see :func:`figure_cells`)."""
+    return {k: v["caption"] for k, v in figure_cells(md_path).items()}
 
 def style() -> None:
     """The book's matplotlib style (call once per chapter, before plotting)."""
