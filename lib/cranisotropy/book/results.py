@@ -149,7 +149,8 @@ class ChapterResults:
 
     # -- values ----------------------------------------------------------------------------
     def record(self, key: str, value, *, unit: str | None = None, note: str | None = None):
-        """Store ``value`` under ``key`` (with optional unit and note) and return it."""
+        """Store ``value`` under ``key`` (with optional unit and note); returns nothing, so that a
+        cell may end with it without printing anything."""
         entry = {"value": _jsonable(value)}
         if unit:
             entry["unit"] = unit
@@ -157,18 +158,17 @@ class ChapterResults:
             entry["note"] = note
         self.data["values"][key] = entry
         self.write()
-        return value
 
     def glue(self, key: str, value, fmt: str = ".3g", *, unit: str | None = None, note: str | None = None):
-        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose."""
+        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose;
+        returns nothing (a cell may end with it without printing anything)."""
         self.record(key, value, unit=unit, note=note)
         text = format(value, fmt) if fmt else str(value)
         try:
             from myst_nb import glue as _glue
         except ImportError:  # a reader's plain Jupyter without myst-nb: nothing to glue into
-            return value
+            return
         _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
-        return value
 
     # -- data products -------------------------------------------------------------------
     def product(self, name: str, data) -> Path:
