@@ -69,6 +69,21 @@ def _list_table(header: list[str], rows: list[list[str]], widths: list[int] | No
 
 
 # -- the figures page ------------------------------------------------------------------------
+def _made_by(fid: str, entry: dict) -> str:
+    """A link to the cell that made figure ``fid`` (its labelled figure in the chapter)."""
+    from cranisotropy.book.figures import figure_cells
+
+    src = ROOT / "book" / f"{entry['chapter']}.md"
+    cell = figure_cells(src).get(fid, {}) if src.is_file() else {}
+    if cell.get("name"):
+        return f"{{ref}}`the cell in {_title(entry['chapter'])} <{cell['name']}>`"
+    return _doc(entry["chapter"])
+
+
+def _files(fid: str, entry: dict) -> str:
+    return (f"{{download}}`PNG <_generated/{fid}.png>`, {{download}}`PDF <_generated/{fid}.pdf>`")
+
+
 def figures_page(build: Path, stage: Path) -> str:
     manifest_path = build / "figures" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
@@ -76,12 +91,12 @@ def figures_page(build: Path, stage: Path) -> str:
     img_dir.mkdir(parents=True, exist_ok=True)
     for fid, entry in manifest.items():
         shutil.copy2(build / entry["png"], img_dir / f"{fid}.png")
+        shutil.copy2(build / entry["pdf"], img_dir / f"{fid}.pdf")
 
     out = [WIDE, "(figures-page)=", "# Figures", "",
-           "This page is generated from the figure manifest `_build/figures/manifest.json` when the "
-           "book is built. Every figure below was drawn by the chapter named with it, in the same "
-           "build, from numbers that chapter computed; the PNG and PDF files are in `_build/figures/`.",
-           "", "## The papers' figures", ""]
+           "Every figure of the book, generated from the figure manifest when the book is built. Each "
+           "was drawn by the cell linked with it, in the same build, from numbers that chapter "
+           "computed; each is offered as PNG and PDF.", "", "## The papers' figures", ""]
     for fid, name in PAPER_FIGURES.items():
         out += [f"### {name}", ""]
         entry = manifest.get(fid)
@@ -89,11 +104,11 @@ def figures_page(build: Path, stage: Path) -> str:
             out += [f"```{{warning}}\n`{fid}` was not regenerated in this build.\n```", ""]
             continue
         out += [f"**What the original showed.** {entry.get('original', '–')}", "",
-                f"```{{image}} _generated/{fid}.png", f":alt: {entry['caption']}", ":width: 85%", "```", "",
+                f"```{{image}} _generated/{fid}.png", f":alt: {fid}", ":width: 85%", "```", "",
                 f"*Regenerated:* {entry['caption']}", "",
-                f"- **Chapter:** {_doc(entry['chapter'])}",
+                f"- **Made by:** {_made_by(fid, entry)}",
                 f"- **Parameters:** {_params(entry.get('parameters', {}))}",
-                f"- **Files:** `_build/{entry['png']}`, `_build/{entry['pdf']}`",
+                f"- **Files:** {_files(fid, entry)}",
                 f"- **What differs:** {entry.get('differences', '–')}", ""]
     others = {k: v for k, v in manifest.items() if k not in PAPER_FIGURES}
     out += ["## Figures new in this book", ""]
@@ -105,9 +120,8 @@ def figures_page(build: Path, stage: Path) -> str:
     for chapter, items in by_chapter.items():
         out += [f"### {_title(chapter)}", ""]
         for fid, entry in items:
-            out += [f"```{{image}} _generated/{fid}.png", f":alt: {entry['caption']}", ":width: 65%", "```", "",
-                    f"`{fid}`: {entry['caption']} ({_doc(chapter)}; parameters: {_params(entry.get('parameters', {}))})",
-                    ""]
+            out += [f"```{{image}} _generated/{fid}.png", f":alt: {fid}", ":width: 65%", "```", "",
+                    f"{entry['caption']} ({_made_by(fid, entry)}; {_files(fid, entry)})", ""]
     return "\n".join(out) + "\n"
 
 
@@ -362,7 +376,35 @@ def _toc_entries(stage: Path) -> list[str]:
     return files + walk(toc.get("chapters"))
 
 
+# -- the model explorer ----------------------------------------------------------------------
+def explorer_page(build: Path, stage: Path) -> str:
+    """The interactive explorer: the forward-folded models of the ``icecube_models`` chapter
+    against the data, from the grids that chapter wrote (``_build/products/explorer.json``); drawn
+    by ``book/_static/explorer.js``, which the book ships (no other script, nothing from the web)."""
+    path = build / "products" / "explorer.json"
+    out = [WIDE, "(explorer-page)=", "# Model explorer", ""]
+    if not path.is_file():
+        return "\n".join(out + ["```{warning}", "The explorer's grids were not computed in this build "
+                                "(the chapter `icecube_models` writes them).", "```", ""])
+    data = path.read_text().strip().replace("</", "<\\/")
+    out += ["Choose an energy bin and a model, move its shape parameter ($\\nu T$ for Ahlers' Eq. 20, "
+            "$\\gamma$ for Zhang & Liu's convection model) and its amplitude, and see what IceCube's "
+            "12-year analysis would report: the model's full-sky spectrum folded through the field of view "
+            "($\\delta<-20°$), with each declination ring's mean removed and the white noise of the bin "
+            "added, exactly as in {doc}`icecube_models`. The line is the folded mean, the bands hold 68 % and "
+            "95 % of the skies the model makes (lognormal with the exact mean and variance). *best fit* sets "
+            "the amplitude that fits the bin best for the chosen shape. The black points are the digitised "
+            "data with their statistical error bars; the grey bands are the digitised 1σ and 2σ noise bands.",
+            "", "```{raw} html",
+            '<div id="explorer" class="explorer"></div>',
+            f'<script type="application/json" id="explorer-data">{data}</script>',
+            '<script src="../_static/explorer.js"></script>', "```", "",
+            "```{raw} latex", "\\emph{(The explorer is interactive in the HTML version of the book.)}", "```", ""]
+    return "\n".join(out) + "\n"
+
+
 GENERATED = {
+    "book/explorer": explorer_page,
     "book/figures": figures_page,
     "book/claims": claims_page,
     "book/status": status_page,

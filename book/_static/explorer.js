@@ -6,8 +6,8 @@
  *
  * For each model and energy bin the chapter precomputed, on a grid of the model's shape
  * parameter, the folded expectation per unit amplitude A_l, and the exact variance of the
- * observed pseudo-spectrum as a quadratic in the amplitude, var_l = a_l amp^2 + b_l amp + c_l
- * (Gaussian sky, noise included).  The page shows mean = amp A_l + N_l and lognormal 68 % / 95 %
+ * observed pseudo-spectrum as a quadratic in the amplitude, var_l = alpha_l amp^2 + beta_l amp + c_l
+ * (Gaussian sky, noise included; lib/cranisotropy/explorer_grid.py).  The page shows mean = amp A_l + N_l and lognormal 68 % / 95 %
  * bands with that mean and variance (an approximation to the exact, skewed distribution).
  */
 (function () {
@@ -116,12 +116,12 @@
 
   Explorer.prototype.curves = function () {
     const m = this.model(), e = this.state.energy, k = this.state.shape;
-    const f = m.folded[e][k], noise = this.data.noise[e];
+    const f = m.folded[e][k], noise = this.data.noise[e], nvar = this.data.noise_var[e];
     const amp = Math.pow(this.state.value, m.amplitude.power);
     const out = { mean: [], lo68: [], hi68: [], lo95: [], hi95: [] };
     for (let i = 0; i < f.A.length; i++) {
       const mean = amp * f.A[i] + noise[i];
-      const v = Math.max(f.a[i] * amp * amp + f.b[i] * amp + f.c[i], 0);
+      const v = Math.max(f.alpha[i] * amp * amp + f.beta[i] * amp + nvar[i], 0);
       const q1 = quantiles(mean, v, 1.0), q2 = quantiles(mean, v, 1.96);
       out.mean.push(mean); out.lo68.push(q1[0]); out.hi68.push(q1[1]); out.lo95.push(q2[0]); out.hi95.push(q2[1]);
     }

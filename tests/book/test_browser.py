@@ -61,3 +61,37 @@ def test_check_fails_on_a_broken_page(site, tmp_path):
     assert "MathJax error" in problems or "not typeset" in problems
     assert "broken link" in problems
     assert "unrendered markdown table" in problems
+
+
+def test_explorer_curve_follows_its_controls(site):
+    """The explorer (a generated page, its script shipped with the book) draws the folded model and
+    redraws it when a control moves; offline: nothing but the book's own files is loaded."""
+    import tempfile
+
+    with browser_check.Server(site) as srv, tempfile.TemporaryDirectory() as user_dir:
+        driver = browser_check._driver(user_dir)
+        try:
+            driver.get(srv.url + "book/explorer.html")
+            path = "return document.getElementById('explorer-curve').getAttribute('d')"
+            first = driver.execute_script(path)
+            assert first and first.startswith("M"), "the explorer drew no model curve"
+            moves = [
+                "const s=document.getElementById('explorer-shape'); s.value=0; s.dispatchEvent(new Event('input'));",
+                "const s=document.getElementById('explorer-amplitude'); s.value=900; s.dispatchEvent(new Event('input'));",
+                "const e=document.getElementById('explorer-energy'); e.value=8; e.dispatchEvent(new Event('change'));",
+                "document.getElementById('explorer-model-zl').click();",
+            ]
+            seen = [first]
+            for js in moves:
+                driver.execute_script(js)
+                now = driver.execute_script(path)
+                assert now and now != seen[-1], f"the curve did not change after: {js}"
+                seen.append(now)
+            loaded = driver.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+            assert all(u.startswith(srv.url) or u.startswith(("data:", "blob:")) for u in loaded), loaded
+            assert any(u.endswith("_static/explorer.js") for u in loaded)
+            # ... and from the file system, as a reader who opens the built book without a server
+            driver.get((site / "book" / "explorer.html").resolve().as_uri())
+            assert (driver.execute_script(path) or "").startswith("M"), "the explorer does not draw from file://"
+        finally:
+            driver.quit()

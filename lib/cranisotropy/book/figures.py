@@ -37,8 +37,8 @@ _CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 _SAVE = re.compile(r"figures\.save\(\s*\w+\s*,\s*([\"'])([a-z0-9][a-z0-9-]*)\1")
 
 
-def captions(md_path) -> dict:
-    r"""``{figure_id: caption}`` of a chapter: each code cell's ``figures.save(fig, "<id>", ...)``
+def figure_cells(md_path) -> dict:
+    r"""``{figure_id: {"caption", "name"}}`` of a chapter: each code cell's ``figures.save(fig, "<id>", ...)``
     call matched to that cell's ``mystnb: figure: caption`` metadata (MyST markdown, whitespace
     collapsed).
 
@@ -53,8 +53,8 @@ def captions(md_path) -> dict:
     ...                  'figures.save(fig, "demo-line", chapter="demo")', "```", ""])
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.md"
     >>> _ = path.write_text(src)
-    >>> captions(path)
-    {'demo-line': 'A line, $y=x$.'}
+    >>> figure_cells(path)
+    {'demo-line': {'caption': 'A line, $y=x$.', 'name': 'fig-demo'}}
     """
     path = Path(md_path)
     if not path.is_file():
@@ -75,9 +75,14 @@ def captions(md_path) -> dict:
             raise ValueError(f"{path}: the cell that saves figure {ids[0]!r} has no mystnb.figure.caption metadata")
         if ids[0] in out:
             raise ValueError(f"{path}: figure {ids[0]!r} is saved by two cells")
-        out[ids[0]] = " ".join(str(caption).split())
+        name = ((meta.get("mystnb") or {}).get("figure") or {}).get("name")
+        out[ids[0]] = {"caption": " ".join(str(caption).split()), "name": name}
     return out
 
+
+def captions(md_path) -> dict:
+    """``{figure_id: caption}`` of a chapter (see :func:`figure_cells`)."""
+    return {k: v["caption"] for k, v in figure_cells(md_path).items()}
 
 def style() -> None:
     """The book's matplotlib style (call once per chapter, before plotting)."""
@@ -122,7 +127,7 @@ def save(
     parameters: dict | None = None,
     original: str | None = None,
     differences: str | None = None,
-) -> dict:
+) -> None:
     """Write ``fig`` as PNG and PDF under ``_build/figures/``, enter it in the manifest, show the
     PNG in the notebook and close the figure (a ``plt.show()`` after it shows nothing more).
 
@@ -164,7 +169,7 @@ def save(
     with _locked_manifest() as manifest:
         manifest[fig_id] = entry
     _show_saved(fig, png)
-    return entry
+    # returns nothing, so that a save as a cell's last line prints nothing on the page
 
 
 def _png_size(png: Path) -> tuple[int, int]:

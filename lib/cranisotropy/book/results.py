@@ -149,7 +149,8 @@ class ChapterResults:
 
     # -- values ----------------------------------------------------------------------------
     def record(self, key: str, value, *, unit: str | None = None, note: str | None = None):
-        """Store ``value`` under ``key`` (with optional unit and note) and return it."""
+        """Store ``value`` under ``key`` (with optional unit and note); returns nothing, so that a
+        cell may end with it without printing anything."""
         entry = {"value": _jsonable(value)}
         if unit:
             entry["unit"] = unit
@@ -157,18 +158,34 @@ class ChapterResults:
             entry["note"] = note
         self.data["values"][key] = entry
         self.write()
-        return value
 
     def glue(self, key: str, value, fmt: str = ".3g", *, unit: str | None = None, note: str | None = None):
-        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose."""
+        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose;
+        returns nothing (a cell may end with it without printing anything)."""
         self.record(key, value, unit=unit, note=note)
         text = format(value, fmt) if fmt else str(value)
         try:
             from myst_nb import glue as _glue
         except ImportError:  # a reader's plain Jupyter without myst-nb: nothing to glue into
-            return value
+            return
         _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
-        return value
+
+    # -- data products -------------------------------------------------------------------
+    def product(self, name: str, data) -> Path:
+        """Write ``data`` (JSON-ready) to ``_build/products/<name>.json``: a data product of the
+        chapter that a generated page uses (the explorer's grids, for instance)."""
+        if not name or not all(ch.isalnum() or ch in "-_" for ch in name):
+            raise ValueError(f"product name must be letters, digits, '-' or '_', got {name!r}")
+        path = paths.build_dir() / "products" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(_jsonable(data), separators=(",", ":")) + "\n")
+        tmp.replace(path)
+        self.data.setdefault("products", [])
+        if name not in self.data["products"]:
+            self.data["products"].append(name)
+        self.write()
+        return path
 
     # -- checks ----------------------------------------------------------------------------
     def check(self, key: str, condition, detail: str = "", **numbers) -> None:
