@@ -295,6 +295,23 @@ class ChapterResults:
         self.data.setdefault("verdicts", [])
         self.data["verdicts"] = [v for v in self.data["verdicts"] if v["id"] != cid] + [rec]
         self.write()
+        try:                      # the verdict for the prose: {glue:text}`verdict-<id>`
+            from myst_nb import glue as _glue
+        except ImportError:
+            return
+        _glue(f"verdict-{cid}", verdict, display=False)
+
+    def verdict_table(self, *, p_value: bool | None = None):
+        """The verdicts this chapter recorded, as a table (claim, where, statistic[, p], verdict)."""
+        from .tables import table
+
+        recs = self.data.get("verdicts", [])
+        if p_value is None:
+            p_value = any(v.get("p_value") is not None for v in recs)
+        header = ["claim", "where", "statistic"] + (["p"] if p_value else []) + ["verdict"]
+        rows = [[f"`{v['id']}`", v["where"], v["statistic"]["value"]]
+                + ([v.get("p_value")] if p_value else []) + [f"**{v['verdict']}**"] for v in recs]
+        return table(header, rows, formats=[None, None, ".3g"] + ([".3g"] if p_value else []) + [None])
 
 
 
