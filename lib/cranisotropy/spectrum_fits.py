@@ -201,7 +201,7 @@ def sigma_conventions(ell, C, sigma, *, gamma: float, lam_pc: float, g: float, f
     for fsky_corr in (False, True):
         Cc = np.asarray(C) / f_sky if fsky_corr else np.asarray(C)
         for half in (False, True):
-            for sdef in convection.SIGMA_DEFS:
+            for sdef in ("kE", "tail"):
                 for gg in (g, g - 2.0):
                     model = spectral_models.registry(gamma=gamma, lam_pc=lam_pc, g=gg, sigma_def=sdef,
                                                      half=half)["convection"]
