@@ -43,7 +43,24 @@ __all__ = [
     "closed_form_identity_holds",
     "gaussian_flow_U",
     "gaussian_flow_share",
+    "sigma_scale",
+    "PC_CM",
+    "PC_AU",
+    "C_CM_S",
+    "mean_free_path_pc",
+    "SCALE_READINGS",
+    "scale_of_multipole",
+    "multipole_of_scale",
+    "lower_term_share",
 ]
+
+PC_CM = 3.0856775814913673e18      # parsec in cm
+PC_AU = 206264.80624709636         # parsec in AU
+C_CM_S = 2.99792458e10             # speed of light, cm/s
+#: Readings of "l corresponds to the length scale ..." (Zhang & Liu 2024, Sec. 5; equations.md "Scale mapping"):
+#: "delta": 2 pi / k with k = (l - 1/2)/lam, the delta-function approximation applied to the dominant term
+#: U_(l-1) of C_l; "2pi-lam/l": 2 pi lam / l; "lam/(l+1/2)": 1 / k_l.
+SCALE_READINGS = ("delta", "2pi-lam/l", "lam/(l+1/2)")
 
 SIGMA_DEFS = ("kE", "tail", "kE-2pi")
 
@@ -153,6 +170,23 @@ def amplitude_from_sigma(sigma, gamma, lam, *, sigma_def: str = "kE", half: bool
     if half:
         factor *= 2.0
     return factor * np.asarray(sigma) ** 2 * lam ** (1.0 - gamma)
+
+
+def sigma_scale(gamma, *, sigma_def: str = "kE", half: bool = False, g=4.7, g_ref=4.7):
+    """sigma under the convention (``sigma_def``, ``half``, ``g``) over sigma under the default one
+    (k E(k) at k = 1/lam, no 1/2, ``g_ref``) for the same C_l: C_l ~ g^2 A lam^(gamma-1) with
+    A lam^(gamma-1) = f sigma^2 (:func:`amplitude_from_sigma`), so the ratio is
+    (g_ref / g) / sqrt(f).  Flag Z1 of equations.md.
+
+    Examples
+    --------
+    >>> round(float(sigma_scale(5 / 3, sigma_def="kE-2pi")), 4)      # (2 pi)^(-1/3)
+    0.5419
+    """
+    g = validate.positive("g", g, allow_array=False)
+    g_ref = validate.positive("g_ref", g_ref, allow_array=False)
+    f = amplitude_from_sigma(1.0, gamma, 1.0, sigma_def=sigma_def, half=half)
+    return (g_ref / g) / np.sqrt(f)
 
 
 def C_ell_power_law(ell, gamma, lam, *, A=None, sigma=None, sigma_def: str = "kE", half: bool = False, g=4.7, v=1.0):
@@ -275,3 +309,64 @@ def gaussian_flow_share(lam_over_L, *, ell_min: int = 3, lmax: int | None = None
     weighted = l * U[:-2] + (l + 1) * U[2:]                          # (2l+1) C_l, l = 1..top
     share = weighted[ell_min - 1:].sum(axis=0) / weighted[1:].sum(axis=0)
     return float(share[0]) if np.ndim(lam_over_L) == 0 else share
+
+
+def mean_free_path_pc(D_cm2_s, v_cm_s=C_CM_S):
+    """lambda = 3 D / v in pc, the paper's definition D = lambda v / 3 (Zhang & Liu 2024, Sec. 5).
+
+    Examples
+    --------
+    >>> round(float(mean_free_path_pc(1e29)), 3)
+    3.243
+    """
+    D = validate.positive("D_cm2_s", D_cm2_s)
+    v = validate.positive("v_cm_s", v_cm_s, allow_array=False)
+    return 3.0 * np.asarray(D) / v / PC_CM
+
+
+def scale_of_multipole(ell, lam, reading: str = "delta"):
+    """The length scale that multipole ``ell`` stands for on the sphere of radius ``lam`` (same unit), by one of
+    :data:`SCALE_READINGS`.  Vectorised over ``ell`` (>= 1).
+
+    Examples
+    --------
+    >>> [round(float(v), 2) for v in scale_of_multipole([3, 30], 10.0)]
+    [25.13, 2.13]
+    """
+    ell = np.asarray(validate.integer("ell", ell, minimum=1), dtype=float)
+    lam = validate.positive("lam", lam, allow_array=False)
+    if reading not in SCALE_READINGS:
+        raise ValueError(f"reading must be one of {SCALE_READINGS}, got {reading!r}")
+    out = {"delta": 2 * np.pi * lam / (ell - 0.5), "2pi-lam/l": 2 * np.pi * lam / ell,
+           "lam/(l+1/2)": lam / (ell + 0.5)}[reading]
+    return float(out) if out.ndim == 0 else out
+
+
+def multipole_of_scale(scale, lam):
+    """The inverse of :func:`scale_of_multipole` (reading "delta"): l = 2 pi lam / scale + 1/2 (not rounded).
+
+    Examples
+    --------
+    >>> round(float(multipole_of_scale(scale_of_multipole(7, 10.0), 10.0)), 12)
+    7.0
+    """
+    scale = validate.positive("scale", scale)
+    lam = validate.positive("lam", lam, allow_array=False)
+    return 2 * np.pi * lam / np.asarray(scale) + 0.5
+
+
+def lower_term_share(ell, gamma):
+    """The share of the U_(l-1) term in C_l (Eq. 10 with Eq. 7): l I_(l-1) / (l I_(l-1) + (l+1) I_(l+1)).
+
+    Examples
+    --------
+    >>> round(float(lower_term_share(3, 5 / 3)), 3)
+    0.796
+    """
+    ell = validate.integer("ell", ell, minimum=1)
+    gamma = validate.finite("gamma", gamma)
+    _check_shape_range(ell, gamma)
+    l = np.asarray(ell)
+    lo = l * velocity_multipoles.power_law_integral(l - 1, gamma)
+    out = lo / (lo + (l + 1) * velocity_multipoles.power_law_integral(l + 1, gamma))
+    return float(out) if np.ndim(out) == 0 else out

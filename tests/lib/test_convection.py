@@ -139,3 +139,25 @@ def test_gaussian_flow_share():
         C.gaussian_flow_share(1.0, ell_min=2)
     with pytest.raises(ValueError, match="ell"):
         C.gaussian_flow_U(-1, 1.0)
+
+
+def test_scales_and_mean_free_path():
+    assert C.mean_free_path_pc(3.0864e29) == pytest.approx(10.0, rel=1e-3)
+    assert C.scale_of_multipole(3, 10.0, "2pi-lam/l") == pytest.approx(2 * np.pi * 10 / 3)
+    assert C.scale_of_multipole(30, 10.0, "lam/(l+1/2)") == pytest.approx(10 / 30.5)
+    l = C.multipole_of_scale(1000 / C.PC_AU, 10.0)
+    assert l == pytest.approx(2 * np.pi * 10 * C.PC_AU / 1000 + 0.5)
+    with pytest.raises(ValueError, match="reading"):
+        C.scale_of_multipole(3, 10.0, "other")
+    with pytest.raises(ValueError, match="scale"):
+        C.multipole_of_scale(-1.0, 10.0)
+
+
+def test_lower_term_share():
+    share = C.lower_term_share(np.arange(3, 40), 5 / 3)
+    assert np.all((share > 0.5) & (share < 1.0))
+    # at large l both terms become equal halves
+    assert C.lower_term_share(10**5, 5 / 3) == pytest.approx(0.5, abs=1e-3)
+    l, g = 3, 5 / 3
+    lo, hi = l * T.power_law_integral(l - 1, g), (l + 1) * T.power_law_integral(l + 1, g)
+    assert C.lower_term_share(l, g) == pytest.approx(lo / (lo + hi))
