@@ -189,7 +189,8 @@ def _show_saved(fig, png: Path) -> None:
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
         width, _ = _png_size(png)
-        scale = mpl.rcParams["figure.dpi"] / mpl.rcParams["savefig.dpi"]
+        save_dpi = mpl.rcParams["savefig.dpi"]
+        scale = 1.0 if save_dpi == "figure" else mpl.rcParams["figure.dpi"] / float(save_dpi)
         display(Image(data=png.read_bytes(), format="png", width=int(round(width * scale))))
     plt.close(fig)
 
