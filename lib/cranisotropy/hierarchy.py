@@ -39,6 +39,7 @@ Solutions offered
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import gammaln, loggamma
@@ -526,12 +527,22 @@ def bateman_coefficients(ell):
     >>> [str(a) for a in bateman_coefficients(2)]
     ['1/2', '-1/2']
     """
+    l = int(_bateman_ell(validate.integer("ell", ell, minimum=1, allow_array=False)))
+    return list(_bateman_coefficients(l))
+
+
+@lru_cache(maxsize=64)
+def _bateman_coefficients(l: int) -> tuple:
+    """:func:`bateman_coefficients` for a checked l, remembered (the accuracy check asks for the
+    same l at every nu T), with the factorials 0!..(2l+1)! computed once."""
     from fractions import Fraction
 
-    l = int(_bateman_ell(validate.integer("ell", ell, minimum=1, allow_array=False)))
-    f = math.factorial
-    return [Fraction((-1) ** (n - 1) * (2 * n + 1) * n * (n + 1) * f(l - 1) * f(l), f(l - n) * f(l + n + 1))
-            for n in range(1, l + 1)]
+    fact = [1]
+    for i in range(1, 2 * l + 2):
+        fact.append(fact[-1] * i)
+    top = fact[l - 1] * fact[l]
+    return tuple(Fraction((-1) ** (n - 1) * (2 * n + 1) * n * (n + 1) * top, fact[l - n] * fact[l + n + 1])
+                 for n in range(1, l + 1))
 
 
 def bateman_mp(nu_T, ell, dps=None):
@@ -626,8 +637,10 @@ def eq19_residuals(ell, *, printed=False):
     T, nu, C1 = sympy_symbols()
     D = (2 * l + 1) * bateman_sympy(l, printed=printed)
     source = (l - 1) * l * nu * (2 * l - 1) * bateman_sympy(l - 1, printed=printed) if l > 1 else 0
-    ode = sp.simplify((sp.diff(D, T) + l * (l + 1) * nu * D - source) / (2 * l + 1))
-    initial = sp.simplify((D.subs(T, 0) - (3 * C1 if l == 1 else 0)) / (2 * l + 1))
+    from .exact import residual
+
+    ode = residual((sp.diff(D, T) + l * (l + 1) * nu * D - source) / (2 * l + 1))
+    initial = residual((D.subs(T, 0) - (3 * C1 if l == 1 else 0)) / (2 * l + 1))
     return ode, initial
 
 
