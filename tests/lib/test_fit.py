@@ -153,3 +153,11 @@ def test_birge_errors_and_rss_criteria():
         fit.birge_errors("no")
     with pytest.raises(TypeError, match="FitResult"):
         fit.rss_criteria(None)
+
+
+def test_chi2_tail_is_scipy_stats_chi2_sf():
+    from scipy import stats
+
+    for dof in (1, 2, 5, 17, 80):
+        for chi2 in (0.0, 0.3, 1.0, dof, 3.7 * dof, 500.0):
+            assert fit._chi2_sf(chi2, dof) == float(stats.chi2.sf(chi2, dof))
