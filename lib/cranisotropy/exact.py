@@ -30,24 +30,25 @@ import sympy as sp
 __all__ = ["is_zero", "residual"]
 
 
+_SC = [(sp.Dummy("s"), sp.Dummy("c")) for _ in range(4)]     # stand-ins for sin and cos of an angle
+
+
 def _cheap_zero(expr: sp.Expr, angles) -> bool:
     """Steps 1-3 of the module docstring (never ``simplify``)."""
+    if angles:
+        while len(_SC) < len(angles):
+            _SC.append((sp.Dummy("s"), sp.Dummy("c")))
+        pairs = [(a, s, c) for a, (s, c) in zip(angles, _SC)]
+        sc = expr.subs({f(a): v for a, s, c in pairs for f, v in ((sp.sin, s), (sp.cos, c))})
+        if not any(sc.has(a) for a, _, _ in pairs):
+            num = sp.expand(sp.numer(sp.together(sc)))
+            for _, s, c in pairs:                      # s^(2k) -> (1 - c^2)^k
+                num = sp.expand(sum((coeff * s ** (k % 2) * (1 - c**2) ** (k // 2)
+                                     for (k,), coeff in sp.Poly(num, s).terms()), sp.Integer(0)))
+            return num == 0
     if sp.expand(expr) == 0:
         return True
-    num = sp.expand(sp.numer(sp.together(expr)))
-    if num == 0:
-        return True
-    for a in angles:
-        s, c = sp.Dummy("s"), sp.Dummy("c")
-        num = num.subs({sp.sin(a): s, sp.cos(a): c})
-        if num.has(a):
-            return False
-        num = sp.expand(sp.numer(sp.together(num)))
-        num = sp.expand(sum((coeff * s ** (k % 2) * (1 - c**2) ** (k // 2)
-                             for (k,), coeff in sp.Poly(num, s).terms()), sp.Integer(0)))
-        if num == 0:
-            return True
-    return False
+    return sp.expand(sp.numer(sp.together(expr))) == 0
 
 
 def is_zero(expr, *, angles=()) -> bool:
