@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 import sympy as sp
@@ -106,8 +107,16 @@ def delta_u(u, S: SimpleNamespace) -> sp.Matrix:
 
 
 def direction_average(u, S: SimpleNamespace) -> sp.Expr:
-    """<n.Delta u> over directions, exactly (:func:`cranisotropy.angular.sphere_average`)."""
-    return sp.expand(sphere_average(sp.expand(sp.Matrix(S.n).dot(delta_u(u, S))), S.n))
+    """<n.Delta u> over directions, exactly (:func:`cranisotropy.angular.sphere_average`).
+
+    Remembered per field and symbols: the chapter needs it for the average and again in (A4)."""
+    return _direction_average(sp.ImmutableMatrix(u), tuple(S.n), tuple(S.X), S.lam)
+
+
+@lru_cache(maxsize=16)
+def _direction_average(u, n, X, lam) -> sp.Expr:
+    S = SimpleNamespace(n=n, X=X, lam=lam)
+    return sp.expand(sphere_average(sp.expand(sp.Matrix(n).dot(delta_u(sp.Matrix(u), S))), n))
 
 
 def average_residual(u, S: SimpleNamespace, degree: int) -> bool:
