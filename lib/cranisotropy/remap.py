@@ -82,6 +82,7 @@ class ZonalField:
         dpl += self._dpoly[0]
         return self.axes.T @ (dpl * self.coeffs[:, None])
 
+
 def random_field(lmin: int = 2, lmax: int = 4, terms_per_l: int = 3, *, rng: np.random.Generator) -> ZonalField:
     """A random smooth field: ``terms_per_l`` zonal harmonics of each degree lmin..lmax with
     isotropic random axes and Gaussian coefficients weighted 1/l(l+1) (so that every degree
@@ -159,7 +160,7 @@ def flow_map(field: ZonalField, r0, t: float, *, kind: str = "incompressible", d
         k4 = u(r + h * k3)
         r = r + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
         r /= np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
-    return r.T
+    return np.ascontiguousarray(r.T)
 
 
 def remap(f, nside: int, field: ZonalField, t: float, *, kind: str = "incompressible",
