@@ -24,6 +24,7 @@ import numpy as np
 from . import validate
 
 KINDS = ("incompressible", "compressive")
+_BLOCK = 2048          # points integrated together by flow_map (arrays of ~150 kB: in cache)
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,20 @@ def flow_map(field: ZonalField, r0, t: float, *, kind: str = "incompressible", d
 
     if not isinstance(field, ZonalField):
         raise TypeError(f"field must be a ZonalField, got {type(field).__name__}")
-    r = np.ascontiguousarray((r / norms[:, None]).T)        # (3, n): the points as columns
-    for _ in range(nsteps):
-        k1 = u(r)
-        k2 = u(r + 0.5 * h * k1)
-        k3 = u(r + 0.5 * h * k2)
-        k4 = u(r + h * k3)
-        r = r + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
-        r /= np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
-    return np.ascontiguousarray(r.T)
+    r = (r / norms[:, None]).T                  # (3, n): the points as columns
+    out = np.empty_like(r)
+    # the points move independently: integrate them in blocks that stay in the processor's cache
+    for lo in range(0, r.shape[1], _BLOCK):
+        x = np.ascontiguousarray(r[:, lo:lo + _BLOCK])
+        for _ in range(nsteps):
+            k1 = u(x)
+            k2 = u(x + 0.5 * h * k1)
+            k3 = u(x + 0.5 * h * k2)
+            k4 = u(x + h * k3)
+            x = x + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+            x /= np.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2])
+        out[:, lo:lo + _BLOCK] = x
+    return np.ascontiguousarray(out.T)
 
 
 def remap(f, nside: int, field: ZonalField, t: float, *, kind: str = "incompressible",
