@@ -165,20 +165,27 @@ def _log_D(tau, ell_max, nodes=DEFAULT_NODES):
     return log_d
 
 
-def _log_D_talbot(tau, ell_max, nodes=DEFAULT_NODES):
-    """log D_l(tau) for l = 1..ell_max by Talbot inversion (tau > 0), D_1(0) = 3."""
-    ell = np.arange(1, ell_max + 1, dtype=float)[:, None]
-    r = _saddle_shift(tau, ell_max)[:, None]
+def _log_D_talbot(tau, ell_max, nodes=DEFAULT_NODES, block=64):
+    """log D_l(tau) for l = 1..ell_max by Talbot inversion (tau > 0), D_1(0) = 3.
+
+    The multipoles are independent: they are done ``block`` at a time, so that the (l, node)
+    arrays stay in the processor's cache."""
+    ell_all = np.arange(1, ell_max + 1, dtype=float)[:, None]
+    r_all = _saddle_shift(tau, ell_max)[:, None]
     h = np.pi / nodes
     th = (np.arange(nodes) + 0.5) * h           # midpoint rule on (0, pi); conjugate symmetry
     cot = np.cos(th) / np.sin(th)
-    s = -2.0 + r * (th * cot + 1j * th)
-    ds = r * (cot - th / np.sin(th) ** 2 + 1j)
-    phi = s * tau + _log_laplace(s, ell)
-    s0 = (r[:, 0] - 2.0)
-    phi0 = (s0 * tau + _log_laplace(s0[:, None], ell).real[:, 0])
-    val = (h / np.pi) * np.sum(np.exp(phi - phi0[:, None]) * ds, axis=1).imag
-    return phi0 + np.log(val)
+    out = np.empty(ell_max)
+    for lo in range(0, ell_max, block):
+        ell, r = ell_all[lo:lo + block], r_all[lo:lo + block]
+        s = -2.0 + r * (th * cot + 1j * th)
+        ds = r * (cot - th / np.sin(th) ** 2 + 1j)
+        phi = s * tau + _log_laplace(s, ell)
+        s0 = (r[:, 0] - 2.0)
+        phi0 = (s0 * tau + _log_laplace(s0[:, None], ell).real[:, 0])
+        val = (h / np.pi) * np.sum(np.exp(phi - phi0[:, None]) * ds, axis=1).imag
+        out[lo:lo + block] = phi0 + np.log(val)
+    return out
 
 
 def _solver_lmax(lmax):
