@@ -75,8 +75,11 @@ def radial_map(nside, lam, K, a, b):
     nside = validate.integer("nside", nside, minimum=1, allow_array=False)
     lam = validate.positive("lam", lam, allow_array=False)
     n, first, anti = _antipodal_pairs(nside)
-    ph = (lam * n[first]) @ np.asarray(K).T
-    ua, ub = np.cos(ph) @ a, np.sin(ph) @ b
+    x, K = lam * n[first], np.asarray(K)
+    ua, ub = np.empty_like(x), np.empty_like(x)
+    for lo in range(0, len(x), 1024):             # blocks of pixels: the phases stay in cache
+        ph = x[lo:lo + 1024] @ K.T
+        ua[lo:lo + 1024], ub[lo:lo + 1024] = np.cos(ph) @ a, np.sin(ph) @ b
     out = np.empty(len(n))
     out[first] = np.einsum("ij,ij->i", n[first], ua + ub)
     out[anti] = np.einsum("ij,ij->i", n[anti], ua - ub)
