@@ -39,6 +39,7 @@ Solutions offered
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import gammaln, loggamma
@@ -164,20 +165,27 @@ def _log_D(tau, ell_max, nodes=DEFAULT_NODES):
     return log_d
 
 
-def _log_D_talbot(tau, ell_max, nodes=DEFAULT_NODES):
-    """log D_l(tau) for l = 1..ell_max by Talbot inversion (tau > 0), D_1(0) = 3."""
-    ell = np.arange(1, ell_max + 1, dtype=float)[:, None]
-    r = _saddle_shift(tau, ell_max)[:, None]
+def _log_D_talbot(tau, ell_max, nodes=DEFAULT_NODES, block=64):
+    """log D_l(tau) for l = 1..ell_max by Talbot inversion (tau > 0), D_1(0) = 3.
+
+    The multipoles are independent: they are done ``block`` at a time, so that the (l, node)
+    arrays stay in the processor's cache."""
+    ell_all = np.arange(1, ell_max + 1, dtype=float)[:, None]
+    r_all = _saddle_shift(tau, ell_max)[:, None]
     h = np.pi / nodes
     th = (np.arange(nodes) + 0.5) * h           # midpoint rule on (0, pi); conjugate symmetry
     cot = np.cos(th) / np.sin(th)
-    s = -2.0 + r * (th * cot + 1j * th)
-    ds = r * (cot - th / np.sin(th) ** 2 + 1j)
-    phi = s * tau + _log_laplace(s, ell)
-    s0 = (r[:, 0] - 2.0)
-    phi0 = (s0 * tau + _log_laplace(s0[:, None], ell).real[:, 0])
-    val = (h / np.pi) * np.sum(np.exp(phi - phi0[:, None]) * ds, axis=1).imag
-    return phi0 + np.log(val)
+    out = np.empty(ell_max)
+    for lo in range(0, ell_max, block):
+        ell, r = ell_all[lo:lo + block], r_all[lo:lo + block]
+        s = -2.0 + r * (th * cot + 1j * th)
+        ds = r * (cot - th / np.sin(th) ** 2 + 1j)
+        phi = s * tau + _log_laplace(s, ell)
+        s0 = (r[:, 0] - 2.0)
+        phi0 = (s0 * tau + _log_laplace(s0[:, None], ell).real[:, 0])
+        val = (h / np.pi) * np.sum(np.exp(phi - phi0[:, None]) * ds, axis=1).imag
+        out[lo:lo + block] = phi0 + np.log(val)
+    return out
 
 
 def _solver_lmax(lmax):
@@ -581,12 +589,22 @@ def bateman_coefficients(ell):
     >>> [str(a) for a in bateman_coefficients(2)]
     ['1/2', '-1/2']
     """
+    l = int(_bateman_ell(validate.integer("ell", ell, minimum=1, allow_array=False)))
+    return list(_bateman_coefficients(l))
+
+
+@lru_cache(maxsize=64)
+def _bateman_coefficients(l: int) -> tuple:
+    """:func:`bateman_coefficients` for a checked l, remembered (the accuracy check asks for the
+    same l at every nu T), with the factorials 0!..(2l+1)! computed once."""
     from fractions import Fraction
 
-    l = int(_bateman_ell(validate.integer("ell", ell, minimum=1, allow_array=False)))
-    f = math.factorial
-    return [Fraction((-1) ** (n - 1) * (2 * n + 1) * n * (n + 1) * f(l - 1) * f(l), f(l - n) * f(l + n + 1))
-            for n in range(1, l + 1)]
+    fact = [1]
+    for i in range(1, 2 * l + 2):
+        fact.append(fact[-1] * i)
+    top = fact[l - 1] * fact[l]
+    return tuple(Fraction((-1) ** (n - 1) * (2 * n + 1) * n * (n + 1) * top, fact[l - n] * fact[l + n + 1])
+                 for n in range(1, l + 1))
 
 
 def bateman_mp(nu_T, ell, dps=None):
@@ -681,8 +699,10 @@ def eq19_residuals(ell, *, printed=False):
     T, nu, C1 = sympy_symbols()
     D = (2 * l + 1) * bateman_sympy(l, printed=printed)
     source = (l - 1) * l * nu * (2 * l - 1) * bateman_sympy(l - 1, printed=printed) if l > 1 else 0
-    ode = sp.simplify((sp.diff(D, T) + l * (l + 1) * nu * D - source) / (2 * l + 1))
-    initial = sp.simplify((D.subs(T, 0) - (3 * C1 if l == 1 else 0)) / (2 * l + 1))
+    from .exact import residual
+
+    ode = residual((sp.diff(D, T) + l * (l + 1) * nu * D - source) / (2 * l + 1))
+    initial = residual((D.subs(T, 0) - (3 * C1 if l == 1 else 0)) / (2 * l + 1))
     return ode, initial
 
 

@@ -171,3 +171,11 @@ def test_line_slopes_vectorised_equals_line():
         fit.line_slopes(x, y[0, 0], [1.0, 0.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="last axis"):
         fit.line_slopes(x, y[..., :3], 1.0)
+
+
+def test_chi2_tail_is_scipy_stats_chi2_sf():
+    from scipy import stats
+
+    for dof in (1, 2, 5, 17, 80):
+        for chi2 in (0.0, 0.3, 1.0, dof, 3.7 * dof, 500.0):
+            assert fit._chi2_sf(chi2, dof) == float(stats.chi2.sf(chi2, dof))
