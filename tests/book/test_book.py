@@ -106,3 +106,31 @@ def test_status_page_reports_every_chapter(built_book):
     assert ("from the cache" in text) or ("executed" in text)
     ex = json.loads((built_book.build / "execution.json").read_text())
     assert set(ex["executed"]) | set(ex["cached"]) == set(CHAPTERS)
+
+
+def _stray_outputs(nb) -> list[str]:
+    """Outputs a reader would see as noise: a cell's value shown only as its plain-text repr (e.g.
+    ``np.float64(1.02)``, ``[<matplotlib.lines.Line2D ...>]``). Rich outputs (figures, LaTeX,
+    HTML, markdown tables), glue and printed text meant for the reader are not stray."""
+    stray = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        tags = set(c.get("metadata", {}).get("tags", []))
+        if tags & {"remove-output", "remove-cell"}:
+            continue
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "execute_result" and set(o.get("data", {})) == {"text/plain"}:
+                stray.append(f"cell {i}: {o['data']['text/plain'][:60]!r}")
+    return stray
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_no_stray_outputs(built_book, name):
+    """No cell shows a bare text repr above a figure or between paragraphs (issue 17)."""
+    rec = _record(built_book, name)
+    if not rec["ok"]:
+        pytest.fail(f"chapter {name} failed: {rec.get('error')}")
+    nb = nbformat.read(book.staged_notebook(built_book.build, name), as_version=4)
+    stray = _stray_outputs(nb)
+    assert not stray, f"{name}: stray outputs {stray}"
