@@ -67,9 +67,10 @@ pdf: $(STAMP)
 	@$(PHASE) pdf-test -- $(PY) -m pytest -p no:cacheprovider -q tests/pdf
 
 # The browser install starts in the background and runs while the tests do; the browser tests
-# wait for it. One BLAS/OpenMP thread per process: the unit tests share the two cores with the
-# book's two kernels (which tools/book.py also runs single-threaded), and oversubscribed OpenMP
-# (healpy) is many times slower than one thread (or are skipped, with the reason, where it cannot be installed).
+# wait for it (or are skipped, with the reason, where it cannot be installed). One BLAS/OpenMP
+# thread per process: the unit tests share the two cores with the book's two kernels (which
+# tools/book.py also runs single-threaded), and oversubscribed OpenMP (healpy) is many times
+# slower than one thread.
 test: $(STAMP)
 	@$(PYTHON) tools/system_deps.py start
 	@$(PHASE) tests -- env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 \
