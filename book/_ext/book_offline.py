@@ -9,6 +9,11 @@
   BibTeX's ``and others`` (sphinxcontrib-bibtex writes "Abbasi and others"), and the bibliography
   is labelled and sorted by author and year (style ``book``, registered with pybtex here) instead
   of alpha labels such as "[HGorskiN+02]".
+* The papers' figures are labelled by the papers' own numbers ("Ahlers (2014), Fig. 1") instead
+  of a book figure number, and the book's own figures are numbered apart, without gaps
+  (``book_paper_figures`` in ``_config.yml``: figure label -> the paper's name for it). Refer to a
+  paper figure with ``{ref}``, not ``{numref}`` (it has no book number). HTML only: the LaTeX
+  builder lets LaTeX number every figure.
 * LaTeX (``make pdf``): a displayed equation that carries the paper's own number as ``\\tag{n}``
   is written as ``equation*`` with the tag outside the ``split`` environment that Sphinx wraps
   around display maths (amsmath does not allow ``\\tag`` inside ``split``).
@@ -144,8 +149,44 @@ def _static(app):
     app.config.html_static_path = list(app.config.html_static_path) + [os.path.normpath(here)]
 
 
+def _renumber_figures(app, env):
+    """After Sphinx has numbered the figures: take the papers' figures out of the numbering and
+    close the gaps they leave (per section prefix, in the original order)."""
+    paper = set(app.config.book_paper_figures)
+    if not paper or not getattr(env, "toc_fignumbers", None):
+        return []
+    numbered = []
+    for docname, types in env.toc_fignumbers.items():
+        figs = types.get("figure", {})
+        for fid in [f for f in figs if f in paper]:
+            del figs[fid]
+        numbered += [(num, docname, fid) for fid, num in figs.items()]
+    counters: dict = {}
+    for num, docname, fid in sorted(numbered):
+        prefix = tuple(num[:-1])
+        counters[prefix] = counters.get(prefix, 0) + 1
+        env.toc_fignumbers[docname]["figure"][fid] = (*prefix, counters[prefix])
+    return []
+
+
+def _label_paper_figures(app, doctree, docname):
+    """Prefix each paper figure's caption with the paper's name for it, styled as a figure number."""
+    from docutils import nodes
+
+    labels = app.config.book_paper_figures
+    for fig in doctree.findall(nodes.figure):
+        name = next((labels[i] for i in fig.get("ids", []) if i in labels), None)
+        caps = [c for c in fig.children if isinstance(c, nodes.caption)]
+        if name and caps and not caps[0].get("paper_label"):
+            caps[0]["paper_label"] = True
+            caps[0].insert(0, nodes.inline("", name + ". ", classes=["caption-number", "paper-figure"]))
+
+
 def setup(app):
     _register_citation_styles()
+    app.add_config_value("book_paper_figures", {}, "env")
+    app.connect("env-get-updated", _renumber_figures, priority=900)
+    app.connect("doctree-resolved", _label_paper_figures)
     app.connect("builder-inited", _static)
     app.add_css_file("book.css")
     app.connect("html-page-context", _drop_thebe, priority=900)
