@@ -492,6 +492,28 @@ def _prune_toc(toc: dict, keep) -> dict:
 
 
 DOWNLOADS_TAG = "cranisotropy-downloads"
+SHOWN = {"parameters", "show-input", "remove-cell", "remove-input", "hide-input", "hide-cell"}
+
+
+def fold_code(build: Path, name: str, *, remove: bool = False) -> None:
+    """Pages read as physics: every code cell of the staged notebook is folded (``hide-input``:
+    one click shows it) or, for the PDF, left out (``remove-input``), except the parameters cell
+    and cells a chapter tags ``show-input`` (or hides or removes itself)."""
+    import nbformat
+
+    nb_path = staged_notebook(build, name)
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        added = cell.metadata.pop("cranisotropy_folded", None)      # undo an earlier staging
+        tags = [t for t in cell.metadata.get("tags", []) if t != added]
+        if not SHOWN & set(tags):
+            added = "remove-input" if remove else "hide-input"
+            tags.append(added)
+            cell.metadata["cranisotropy_folded"] = added
+        cell.metadata["tags"] = tags
+    nbformat.write(nb, nb_path)
 
 
 def add_downloads(build: Path, name: str) -> None:
@@ -575,6 +597,7 @@ def stage_pages(build: Path, only: list[str] | None = None, generated: bool = Fa
         shutil.copy2(p, dest)
     for name in chapters():
         if staged_notebook(build, name).is_file() and (not only or name in only):
+            fold_code(build, name, remove=not downloads)
             if downloads:
                 add_downloads(build, name)
             else:   # the PDF: no download links

@@ -6,7 +6,8 @@
 * ``book/figures``: every figure of both papers (what the original showed, the regenerated
   figure, its chapter and parameters, what differs), then every other figure of the book, all
   from ``_build/figures/manifest.json``;
-* ``book/claims``: the claims ledger, from the ``claims`` of ``_build/results/*.json``;
+* ``book/claims``: the claims ledger, from the ``verdicts`` of ``_build/results/*.json`` and the
+  registry ``book/claims/``;
 * ``book/status``: each chapter's outcome and run time in the build that made the pages, from
   ``_build/status/*.json``.
 """
@@ -20,7 +21,6 @@ import shutil
 from importlib import metadata
 from pathlib import Path
 
-from cranisotropy.book import ledger
 from cranisotropy.book.figures import PAPER_FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,63 +126,161 @@ def figures_page(build: Path, stage: Path) -> str:
 
 
 # -- the claims ledger -----------------------------------------------------------------------
-PAPER_TITLES = {"ahlers2014": "Ahlers (2014), PRL 112, 021101", "zhang-liu2024": "Zhang & Liu (2024), arXiv:2402.16554"}
+# verdict -> (heading, admonition class); identities last and apart: they are no reproductions
+VERDICT_SECTIONS = {"reproduced": ("Reproduced", "tip"), "differs": ("Differs", "warning"),
+                    "not testable": ("Not testable", "note"),
+                    "identity": ("Identities: checks of this book's own derivations", "seealso")}
 
 
-def _evidence(rec: dict) -> str:
-    ev = rec.get("evidence", {})
-    parts = []
-    if ev.get("quantity"):
-        parts.append(ev["quantity"] + ":")
-    if "measured" in ev:
-        rel = " (relative)" if ev.get("relative") else ""
-        parts.append(f"measured {_num(ev['measured'])}, expected {_num(ev['expected'])}, "
-                     f"tolerance {_num(ev['tolerance'])}{rel}.")
-    if rec.get("reason"):
-        parts.append(rec["reason"])
-    if ev.get("figure"):
-        parts.append(f"Figure `{ev['figure']}`.")
-    return " ".join(parts)
+def _collect_verdicts(results: Path) -> list[dict]:
+    """Every ``verdicts`` record of ``results/*.json``, in file order."""
+    records = []
+    for path in sorted(results.glob("*.json")):
+        records.extend(json.loads(path.read_text()).get("verdicts", []))
+    return records
 
 
-def _num(v) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    return f"{x:.4g}"
+def _tex_num(x) -> str:
+    """A number for the page: plain below 1e4 and above 1e-3, else m × 10^e in maths."""
+    if x is None:
+        return "–"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.4g}" if isinstance(x, float) else str(x)
+    m, e = f"{x:.3e}".split("e")
+    return f"${float(m):.3g}\\times10^{{{int(e)}}}$"
+
+
+def _quote_block(quote: str) -> list[str]:
+    """The quote as a block quote, display maths ($$...$$, with a trailing "(n)" made its tag)
+    on lines of their own, so that MyST typesets them (it reads $$ only at the start of a block)."""
+    import re
+
+    out, pos = [], 0
+    text = " ".join(quote.split())
+    for m in re.finditer(r"\$\$(.+?)\$\$(\s*\((\d+)\))?", text):
+        before = text[pos:m.start()].strip()
+        if before:
+            out += [f"> {before}", ">"]
+        body = m.group(1).strip()
+        if m.group(3):                                    # "$$ ... $$ (20)": the number as the tag
+            body += f" \\tag{{{m.group(3)}}}"
+        out += [f"> $${body}$$", ">"]
+        pos = m.end()
+    rest = text[pos:].strip()
+    if rest:
+        out += [f"> {rest}"]
+    while out and out[-1] == ">":
+        out.pop()
+    return out
+
+
+def _statistic(rec: dict) -> str:
+    st = rec.get("statistic") or {}
+    if st.get("value") is None and rec.get("p_value") is None:
+        return ""
+    text = f"**{_tex_num(st.get('value'))}**" if st.get("value") is not None else ""
+    if st.get("uncertainty") is not None:
+        text += f" ± {_tex_num(st['uncertainty'])}"
+    if st.get("description"):
+        text += (": " if text else "") + st["description"]
+    return text
+
+
+def _calibration(rec: dict) -> list[str]:
+    out = []
+    if rec.get("p_value") is not None:
+        out += ["p-value", f": {_tex_num(rec['p_value'])}", ""]
+    fr = rec.get("false_rejection")
+    if fr:
+        out += ["False-rejection rate", f": {_tex_num(fr.get('rate'))} on {fr.get('n_mocks')} mocks of the claim "
+                f"itself (nominal {_tex_num(fr.get('nominal'))})", ""]
+    pw = rec.get("power")
+    if pw:
+        text = (f"none: {pw['none']}" if "none" in pw else
+                f"{_tex_num(pw.get('rate'))} on {pw.get('n_mocks')} mocks of the alternative: {pw.get('alternative', '')}")
+        out += ["Power", f": {text}", ""]
+    return out
+
+
+def _claim_block(rec: dict, claim, linked: bool) -> list[str]:
+    """One claim as an admonition: quote, test, rule, statistic, verdict, link to the cell."""
+    cid, verdict = claim.id, rec.get("verdict") if rec else None
+    cls = VERDICT_SECTIONS.get(verdict, ("", "error"))[1]
+    where = f"{claim.where} · `{cid}`"
+    chapter = (f"{_doc(claim.chapter)}, {{ref}}`the cell that judges it <claim-{cid}>`" if linked
+               else f"chapter `{claim.chapter}` (not in this build)")
+    out = [f":::{{admonition}} {where}", f":class: {cls}", ""]
+    out += _quote_block(claim.quote) + [""]
+    out += ["Test", f": {' '.join(claim.test.split())}" if claim.rule != "not_testable" else ": –", "",
+            "Rule", f": {claim.describe()}", ""]
+    stat = _statistic(rec) if rec else ""
+    if stat:
+        out += ["Statistic", f": {stat}", ""]
+    if rec:
+        out += _calibration(rec)
+    pre = (rec or {}).get("precondition")
+    if pre:
+        out += ["Precondition", f": {'met' if pre['met'] else 'not met'}"
+                + (f": {' '.join(str(pre.get('reason', '')).split())}" if pre.get("reason") else ""), ""]
+    if claim.note:
+        out += ["Note", f": {' '.join(claim.note.split())}", ""]
+    out += ["Verdict", f": **{verdict or 'not judged in this build'}** ({chapter}; kind: {claim.kind})", "", ":::", ""]
+    return out
 
 
 def claims_page(build: Path, stage: Path) -> str:
-    records = ledger.collect(build / "results")
-    problems = ledger.problems(records)
-    summary = ledger.summary(records)
+    from cranisotropy.book import claims
+
+    registry = claims.load()
+    records = _collect_verdicts(build / "results")
+    by_id = {r["id"]: r for r in records}
+    problems = claims.ledger_problems(records, registry)
+    summary = claims.summary(records)
+    chapters_built = {p.stem for p in (build / "results").glob("*.json")}
     out = [WIDE, "(claims-ledger)=", "# Claims ledger", "",
-           "Which statements of the two papers hold, which do not, and how we know. This page is "
-           "generated when the book is built from the claims each chapter recorded in its results "
-           "file, with the numbers measured in the same build. A verdict is `reproduced` when the "
-           "measured number lies within the stated tolerance of the expected one and `differs` "
-           "otherwise; `not reproducible` and `open` carry their reason. The test suite fails when "
-           "a verdict does not follow from its numbers or when a listed claim has no record.", ""]
+           "Every statement of the two papers that this book tests, and how it fares. Each claim is "
+           "registered in `book/claims/<paper>.yml` with the paper's words, where they stand, what the "
+           "book computes and the rule that decides it; the registry was committed before the "
+           "computations that judge it (`git log -p book/claims/`). A chapter computes the statistic and "
+           "the registered rule gives the verdict: **reproduced** (the statement holds by the rule), "
+           "**differs** (it does not), **not testable** (the reason is given). **Identities** are "
+           "statements true by construction, checks of this book's own derivations: they are shown apart "
+           "and never counted as reproductions. Claims about measured spectra are decided with the "
+           "forward-modelled likelihood and state how often their rule rejects a true claim "
+           "(false-rejection rate) and a false one (power). This page is generated from the results "
+           "of the same build.", ""]
     if problems:
         out += ["```{error}", "The ledger has problems:", ""] + [f"- {p}" for p in problems] + ["```", ""]
-    header = ["paper"] + list(ledger.VERDICTS) + ["total"]
-    rows = [[PAPER_TITLES[p]] + [str(summary[p][v]) for v in ledger.VERDICTS] + [str(sum(summary[p].values()))]
-            for p in ledger.PAPERS]
-    out += [_list_table(header, rows), ""]
-    for paper in ledger.PAPERS:
-        recs = [r for r in records if r.get("paper") == paper]
-        out += [f"## {PAPER_TITLES[paper]}", ""]
-        if not recs:
-            out += ["No claims recorded in this build.", ""]
+    header = ["paper", "reproduced", "differs", "not testable", "identities (apart)", "not judged"]
+    rows = []
+    for paper, title in claims.PAPERS.items():
+        n = summary[paper]
+        unjudged = sum(1 for cid, c in registry.items() if c.paper == paper and cid not in by_id)
+        rows.append([f"[{title.split(',')[0]}](#claims-{paper})", str(n["reproduced"]), str(n["differs"]),
+                     str(n["not testable"]), str(n["identity"]), str(unjudged)])
+    out += [_list_table(header, rows, widths=[28, 15, 12, 15, 16, 14]), "",
+            "Reproduced, differs and not testable count the paper's claims; the identities are this "
+            "book's own checks; *not judged* are registered claims that no chapter of this build judged.", ""]
+    for paper, title in claims.PAPERS.items():
+        out += [f"(claims-{paper})=", f"## {title}", ""]
+        mine = [c for c in registry.values() if c.paper == paper]
+        if not mine:
+            out += ["No claims registered.", ""]
             continue
-        rows = []
-        for r in recs:
-            claim = (f"**{r['where']}**: {r['claim']} "
-                     f"({{ref}}`{_title(r['chapter'])} <{r['section']}>`)")
-            rows.append([claim, f"**{r['verdict']}**", _evidence(r) + f" Id: `{r['id']}`."])
-        out += [_list_table(["claim (where in the paper; the section with the evidence)", "verdict", "evidence"],
-                            rows, widths=[42, 12, 46]), ""]
+        for verdict, (heading, _) in VERDICT_SECTIONS.items():
+            group = [c for c in mine if c.id in by_id and by_id[c.id]["verdict"] == verdict]
+            if not group:
+                continue
+            out += [f"### {heading} ({len(group)})", ""]
+            for c in group:
+                out += _claim_block(by_id[c.id], c, linked=c.chapter in chapters_built)
+        missing = [c for c in mine if c.id not in by_id]
+        if missing:
+            out += [f"### Registered, not judged in this build ({len(missing)})", ""]
+            for c in missing:
+                out += _claim_block({}, c, linked=False)
     return "\n".join(out) + "\n"
 
 

@@ -14,11 +14,13 @@ True
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 import sympy as sp
 
 from .angular import sphere_average
+from .exact import residual
 
 __all__ = ["symbols", "boost_residual", "eq2_residual", "diffusive_dipole_residual", "uniform_flow_residual",
            "delta_u", "direction_average", "average_residual", "a2_residual", "a4_residuals"]
@@ -30,6 +32,20 @@ def symbols() -> SimpleNamespace:
     x, y, z, lam, p, v, g = sp.symbols("x y z lambda p v g", positive=True)
     return SimpleNamespace(X=(x, y, z), lam=lam, p=p, v=v, g=g, n=sp.symbols("n_x n_y n_z", real=True),
                            eps=sp.symbols("epsilon", positive=True), F=sp.Function("F")(x, y, z))
+
+
+def _first_order(expr, eps) -> sp.Expr:
+    """expr(0) + eps expr'(0): the first-order Taylor polynomial in ``eps``, which is
+    ``series(expr, eps, 0, 2).removeO()`` for an expression analytic at eps = 0 (as every one
+    expanded here), by two derivatives instead of a series expansion."""
+    return expr.subs(eps, 0) + eps * sp.diff(expr, eps).subs(eps, 0)
+
+
+def _limit_at_zero(expr, lam) -> sp.Expr:
+    """lim_(lam -> 0) expr: its value at lam = 0 when the expanded ``expr`` is a polynomial in
+    ``lam`` (exact), else :func:`sympy.limit`."""
+    expr = sp.expand(expr)
+    return expr.subs(lam, 0) if expr.is_polynomial(lam) else sp.limit(expr, lam, 0)
 
 
 def _unit_vector():
@@ -61,9 +77,9 @@ def eq2_residual(S: SimpleNamespace | None = None) -> sp.Expr:
     a = sp.Matrix(sp.symbols("a_x a_y a_z", real=True))
     q = S.p * n + S.p / S.v * S.eps * a
     f_back = sp.sqrt(sp.trigsimp(sp.expand(q.dot(q)))) ** (-S.g)
-    delta = sp.series(f_back, S.eps, 0, 2).removeO() - S.p ** (-S.g)
+    delta = _first_order(f_back, S.eps) - S.p ** (-S.g)
     eq2 = (1 / S.v) * S.p * sp.diff(S.p ** (-S.g), S.p) * n.dot(S.eps * a)
-    return sp.simplify(sp.trigsimp(delta - eq2))
+    return residual(delta - eq2)
 
 
 def diffusive_dipole_residual(S: SimpleNamespace | None = None) -> sp.Expr:
@@ -80,8 +96,8 @@ def uniform_flow_residual(S: SimpleNamespace | None = None) -> sp.Expr:
     n = _unit_vector()
     u = sp.Matrix(sp.symbols("u_x u_y u_z", real=True))
     qc = S.p * n - S.p / S.v * S.eps * u
-    cg = sp.series(sp.sqrt(sp.trigsimp(sp.expand(qc.dot(qc)))) ** (-S.g), S.eps, 0, 2).removeO()
-    return sp.simplify(sp.trigsimp(cg - S.p ** (-S.g) * (1 + S.g * S.eps * n.dot(u) / S.v)))
+    cg = _first_order(sp.sqrt(sp.trigsimp(sp.expand(qc.dot(qc)))) ** (-S.g), S.eps)
+    return residual(cg - S.p ** (-S.g) * (1 + S.g * S.eps * n.dot(u) / S.v))
 
 
 def delta_u(u, S: SimpleNamespace) -> sp.Matrix:
@@ -91,8 +107,16 @@ def delta_u(u, S: SimpleNamespace) -> sp.Matrix:
 
 
 def direction_average(u, S: SimpleNamespace) -> sp.Expr:
-    """<n.Delta u> over directions, exactly (:func:`cranisotropy.angular.sphere_average`)."""
-    return sp.expand(sphere_average(sp.expand(sp.Matrix(S.n).dot(delta_u(u, S))), S.n))
+    """<n.Delta u> over directions, exactly (:func:`cranisotropy.angular.sphere_average`).
+
+    Remembered per field and symbols: the chapter needs it for the average and again in (A4)."""
+    return _direction_average(sp.ImmutableMatrix(u), tuple(S.n), tuple(S.X), S.lam)
+
+
+@lru_cache(maxsize=16)
+def _direction_average(u, n, X, lam) -> sp.Expr:
+    S = SimpleNamespace(n=n, X=X, lam=lam)
+    return sp.expand(sphere_average(sp.expand(sp.Matrix(n).dot(delta_u(sp.Matrix(u), S))), n))
 
 
 def average_residual(u, S: SimpleNamespace, degree: int) -> bool:
@@ -102,15 +126,15 @@ def average_residual(u, S: SimpleNamespace, degree: int) -> bool:
     divu = sum(sp.diff(u[i], x) for i, x in enumerate(S.X))
     expected = sp.expand(S.lam / 3 * divu + S.lam**3 / 30 * sum(sp.diff(divu, x, 2) for x in S.X))
     if degree <= 4:
-        return sp.simplify(avg - expected) == 0
-    return all(sp.simplify(avg.coeff(S.lam, k) - expected.coeff(S.lam, k)) == 0 for k in (1, 2, 3))
+        return residual(avg - expected) == 0
+    return all(residual(avg.coeff(S.lam, k) - expected.coeff(S.lam, k)) == 0 for k in (1, 2, 3))
 
 
 def a2_residual(u, S: SimpleNamespace) -> sp.Matrix:
     """lim_(lam -> 0) Delta u / lam minus (n.grad) u (A2, kappa = 1/lam)."""
     du = delta_u(u, S)
-    lim = sp.Matrix([sp.limit(sp.expand(du[i] / S.lam), S.lam, 0) for i in range(3)])
-    return sp.simplify(lim - sp.Matrix([sum(ni * sp.diff(u[i], x) for ni, x in zip(S.n, S.X)) for i in range(3)]))
+    lim = sp.Matrix([_limit_at_zero(du[i] / S.lam, S.lam) for i in range(3)])
+    return residual(lim - sp.Matrix([sum(ni * sp.diff(u[i], x) for ni, x in zip(S.n, S.X)) for i in range(3)]))
 
 
 def a4_residuals(u, S: SimpleNamespace) -> tuple:
@@ -123,6 +147,6 @@ def a4_residuals(u, S: SimpleNamespace) -> tuple:
     dipole = -S.lam * sum(ni * sp.diff(f0, x) for ni, x in zip(S.n, S.X))
     dlnp = (1 / S.v) * S.p * sp.diff(f0, S.p)
     a4 = dipole + dlnp * (nv.dot(du) - avg)
-    mean = sp.simplify(sphere_average(sp.expand(a4), S.n))
-    parts = sp.simplify(sp.expand(a4 - (dipole + dlnp * nv.dot(du)) + dlnp * avg))
+    mean = residual(sphere_average(sp.expand(a4), S.n))
+    parts = residual(sp.expand(a4 - (dipole + dlnp * nv.dot(du)) + dlnp * avg))
     return mean, parts

@@ -8,7 +8,7 @@ from sympy.physics.wigner import wigner_3j
 
 from . import validate
 
-__all__ = ["eq9_gaunt", "coupling_weight", "m_sum", "gaunt_check", "eq10_weights_check"]
+__all__ = ["eq9_gaunt", "coupling_weight", "m_sum", "gaunt_check", "eq10_weights_check", "mean_field_failures"]
 
 
 def eq9_gaunt(ellp: int, ell: int, mu: int, mp: int, m: int) -> sp.Expr:
@@ -94,3 +94,20 @@ def eq10_weights_check(lmax: int) -> tuple[bool, bool, int]:
                 m_ok &= m_sum(l, lp, m) == sp.Rational(1, 2 * l + 1)
                 n += 1
     return bool(w_ok), bool(m_ok), n
+
+
+def mean_field_failures(lmax: int) -> int:
+    """How many of these exact statements about the Eq. 10 weights fail: C_1 has a nonzero weight on
+    U_0 (the mean flow), C_2 on U_1 (the mean velocity gradient), and no C_l with 3 <= l <= ``lmax``
+    has any weight on U_0 or U_1.  Zero means: only l >= 3 is free of the mean fields, Zhang & Liu's
+    "only anisotropies with [l >= 3] can be ascribed to pure turbulent convection" (Sec. 4).
+
+    Examples
+    --------
+    >>> mean_field_failures(6)
+    0
+    """
+    lmax = validate.integer("lmax", lmax, minimum=3, allow_array=False)
+    fails = int(coupling_weight(1, 0) == 0) + int(coupling_weight(2, 1) == 0)
+    fails += sum(int(coupling_weight(l, lp) != 0) for l in range(3, lmax + 1) for lp in (0, 1))
+    return fails

@@ -32,7 +32,8 @@ import numpy as np
 
 from . import validate
 
-__data__ = ("icecube12yr",)   # the data this module reads (tools/inputs.py keys chapters on them)
+__data__ = ("icecube12yr/pseudo_power_spectrum_digitized.csv",      # the data this module reads
+            "icecube12yr/cl_vs_energy_crosscheck_digitized.csv")  # (tools/inputs.py keys chapters on them)
 
 
 def data_dir() -> Path:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -50,10 +51,27 @@ def symbols() -> SimpleNamespace:
 def taylor_term(u, j: int, S: SimpleNamespace) -> sp.Expr:
     """n.(n.grad)^j u / j!, the j-th Taylor term of Eq. 3 without the factor -(-lam)^j."""
     j = validate.integer("j", j, minimum=0, allow_array=False)
-    h = u
-    for _ in range(j):
-        h = sp.Matrix([sum(S.n[k] * sp.diff(h[i], S.X[k]) for k in range(3)) for i in range(3)])
+    h = _directional_power(sp.ImmutableMatrix(u), tuple(S.n), tuple(S.X), j)
     return sp.Matrix(S.n).dot(h) / math.factorial(j)
+
+
+@lru_cache(maxsize=64)
+def _directional_power(u: sp.ImmutableMatrix, n: tuple, X: tuple, j: int) -> sp.ImmutableMatrix:
+    """(n.grad)^j u, expanded, built from (n.grad)^(j-1) u and remembered (the chapter asks for the
+    terms of the same field in Eq. 3, in A6 and in the multipole projections).  A polynomial u is
+    differentiated as a :class:`sympy.Poly` in X and n (exact arithmetic on its coefficients, much
+    faster than on expression trees); any other u as an expression."""
+    if j == 0:
+        return u
+    h = _directional_power(u, n, X, j - 1)
+    gens = tuple(X) + tuple(n)
+    try:
+        polys = [sp.Poly(c, *gens) for c in h]
+    except sp.PolynomialError:
+        return sp.ImmutableMatrix([sum(n[k] * sp.diff(h[i], X[k]) for k in range(3)) for i in range(3)])
+    nk = [sp.Poly(v, *gens) for v in n]
+    return sp.ImmutableMatrix([sum((nk[k] * p.diff(X[k]) for k in range(3)), sp.Poly(0, *gens)).as_expr()
+                               for p in polys])
 
 
 def taylor_residual(u, degree: int, S: SimpleNamespace) -> sp.Expr:
@@ -71,10 +89,18 @@ def deformation_tensor(u, j: int, S: SimpleNamespace) -> dict:
     """A6: Lambda^(j+1)_{i1..i(j+1)} = -(-lam)^j / j! d_(i1 ... d_ij u_i(j+1)) (symmetrised), as
     a dict index tuple -> expression."""
     j = validate.integer("j", j, minimum=1, allow_array=False)
+    derivs = {}        # d_k1 ... d_kj u_i depends on the order of the k only through their multiset
+
+    def deriv(i, ks):
+        key = (i, tuple(sorted(ks)))
+        if key not in derivs:
+            derivs[key] = sp.diff(u[i], *[S.X[k] for k in key[1]])
+        return derivs[key]
+
     out = {}
     for idx in itertools.product(range(3), repeat=j + 1):
         perms = list(itertools.permutations(idx))
-        val = sum(sp.diff(u[p[-1]], *[S.X[k] for k in p[:-1]]) for p in perms) / len(perms)
+        val = sum(deriv(p[-1], p[:-1]) for p in perms) / len(perms)
         out[idx] = -(-S.lam) ** j / math.factorial(j) * val
     return out
 

@@ -26,8 +26,9 @@ from types import SimpleNamespace
 import sympy as sp
 
 from .angular import sphere_integral
+from .exact import residual
 
-__all__ = ["symbols", "moment_equations", "diffusion_tensors", "eigen_check", "hall_decomposition",
+__all__ = ["symbols", "nonzero_count", "moment_equations", "diffusion_tensors", "eigen_check", "hall_decomposition",
            "green_sympy", "green_residual", "green_norm"]
 
 
@@ -49,6 +50,23 @@ def symbols() -> SimpleNamespace:
         t=t, X=X, nu=sp.symbols("nu", positive=True), Om=Om, W=sp.symbols("Omega", positive=True),
         phi=sp.Function("phi")(t, *X), Phi=sp.Matrix([sp.Function(f"Phi_{c}")(t, *X) for c in "xyz"]),
         ts=sp.symbols("t", positive=True))
+
+
+def nonzero_count(*exprs) -> int:
+    """Number of entries of the sympy expressions or matrices ``exprs`` that do not simplify to zero
+    (the residual of an identity that the chapters hand to the claims ledger).
+
+    Examples
+    --------
+    >>> x = sp.symbols("x")
+    >>> nonzero_count(sp.sin(x)**2 + sp.cos(x)**2 - 1, sp.Matrix([0, x, 2 * x - x - x]))
+    1
+    """
+    n = 0
+    for e in exprs:
+        entries = list(e) if isinstance(e, sp.MatrixBase) else [sp.sympify(e)]
+        n += sum(sp.simplify(v) != 0 for v in entries)
+    return int(n)
 
 
 def cross_matrix(v) -> sp.Matrix:
@@ -152,10 +170,10 @@ def eigen_check(K: sp.Matrix, S: SimpleNamespace) -> dict:
     expected = {1 / (3 * nu), 1 / (3 * (nu + sp.I * W)), 1 / (3 * (nu - sp.I * W))}
     found = {sp.simplify(ev) for ev in field_along_z(K, S).eigenvals()}
     lam = sp.symbols("lambda")
-    charpoly = (lam * sp.eye(3) - K).det()
+    charpoly = K.charpoly(lam).as_expr()          # det(lambda 1 - K), in lambda
     product = sp.prod([lam - e for e in expected]).subs(W, sp.sqrt(S.Om.dot(S.Om)))
     return {"expected": expected, "found": found,
-            "charpoly_difference": sp.simplify(sp.expand(charpoly - product))}
+            "charpoly_difference": residual(sp.expand(charpoly - product))}
 
 
 def hall_decomposition(S: SimpleNamespace) -> sp.Matrix:
@@ -185,8 +203,8 @@ def green_sympy(M: sp.Matrix, S: SimpleNamespace) -> sp.Expr:
 def green_residual(g: sp.Expr, K: sp.Matrix, S: SimpleNamespace) -> sp.Expr:
     """(d_t g - K_ij d_i d_j g)/g, simplified: 0 when g solves the diffusion equation with K."""
     X = S.X
-    return sp.simplify((sp.diff(g, S.ts) - sum(K[i, j] * sp.diff(g, X[i], X[j])
-                                              for i in range(3) for j in range(3))) / g)
+    return residual((sp.diff(g, S.ts) - sum(K[i, j] * sp.diff(g, X[i], X[j])
+                                           for i in range(3) for j in range(3))) / g)
 
 
 def green_norm(M: sp.Matrix) -> sp.Expr:

@@ -5,8 +5,9 @@ here for low l: the measure of the delta shell (:func:`shell_measure`), the Funk
 (:func:`funk_hecke_holds`) and the orthonormality of the Y_lm (:func:`theta_overlaps`,
 :func:`orthonormal_holds`).  The sum rule Eqs. 11-13 rests on Parseval (:func:`parseval_holds`);
 the rates of Eqs. 8 and 18 on L^2 Y_lm = l(l+1) Y_lm (:func:`l2_eigen_holds`); Eq. 14 on the
-addition theorem (:func:`addition_theorem_error`).  Each function returns what the chapter
-asserts (a residual, a boolean or an error), built from sympy's ``Ynm`` in closed form.
+addition theorem (:func:`addition_theorem_error`, in 40-digit mpmath).  Each function returns
+what the chapter asserts (a residual, a boolean or an error), built from sympy's ``Ynm`` in
+closed form; a residual counts as zero when :func:`cranisotropy.exact.is_zero` proves it.
 
 References
 ----------
@@ -24,12 +25,23 @@ import numpy as np
 import sympy as sp
 
 from . import validate
+from .exact import is_zero
 
 __all__ = ["ylm", "shell_measure", "funk_hecke_holds", "theta_overlaps", "orthonormal_holds",
            "eq10_from_eq9_residual", "parseval_holds", "l2_eigen_holds", "one_point_dipole_checks",
            "addition_theorem_error"]
 
 THETA, PHI, MU, X = sp.symbols("theta phi mu x", real=True)
+
+
+def _phi_integral(expr) -> sp.Expr:
+    """int_0^{2 pi} expr dphi, term by term: each term of the expanded ``expr`` is split into its
+    phi-independent factor and its phi-dependent one, and only the latter is integrated."""
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(expr)):
+        const, dep = term.as_independent(PHI, as_Add=False)
+        total += const * sp.integrate(dep, (PHI, 0, 2 * sp.pi))
+    return total
 
 
 def ylm(l: int, m: int, theta=THETA, phi=PHI) -> sp.Expr:
@@ -54,9 +66,9 @@ def funk_hecke_holds(lmax: int) -> bool:
     ok = True
     for l in range(lmax + 1):
         for m in range(-l, l + 1):
-            lhs = sp.integrate(ylm(l, m), (PHI, 0, 2 * sp.pi)).subs(THETA, sp.acos(MU))
+            lhs = _phi_integral(ylm(l, m)).subs(THETA, sp.acos(MU))
             rhs = 2 * sp.pi * sp.legendre(l, MU) * (sp.sqrt(sp.Rational(2 * l + 1) / (4 * sp.pi)) if m == 0 else 0)
-            ok &= sp.simplify(lhs - rhs) == 0
+            ok &= is_zero(lhs - rhs)
     return bool(ok)
 
 
@@ -120,8 +132,38 @@ def l2_eigen_holds(lmax: int) -> bool:
             Y = ylm(l, m)
             L2 = -(sp.diff(sp.sin(THETA) * sp.diff(Y, THETA), THETA) / sp.sin(THETA)
                    + sp.diff(Y, PHI, 2) / sp.sin(THETA) ** 2)
-            ok &= sp.simplify(L2 - l * (l + 1) * Y) == 0
+            ok &= is_zero(L2 - l * (l + 1) * Y, angles=[THETA])
     return bool(ok)
+
+
+def eq18_failures(lmin: int, lmax: int) -> int:
+    """Number of l in ``lmin``..``lmax`` for which Eq. 18 of Ahlers (2014) does not follow from
+    Eqs. 8 and 16: the product of two one-point factors exp(-T nu L^2/2) (Eq. 8 with
+    nu_perp = nu_par = nu), acting on every Y_lm, must equal exp(-T nu l(l+1)) Y_lm.
+
+    L^2 Y_lm is computed with sympy; a Y_lm that is not an eigenfunction, or an eigenvalue whose
+    exponential does not square to exp(-T nu l(l+1)), counts as a failure of that l.
+
+    Examples
+    --------
+    >>> eq18_failures(1, 2)
+    0
+    """
+    lmin = validate.integer("lmin", lmin, minimum=0, allow_array=False)
+    lmax = validate.integer("lmax", lmax, minimum=lmin, allow_array=False)
+    T, nu = sp.symbols("T nu", positive=True)
+    failures = 0
+    for l in range(lmin, lmax + 1):
+        ok = True
+        for m in range(-l, l + 1):
+            Y = ylm(l, m)
+            L2 = -(sp.diff(sp.sin(THETA) * sp.diff(Y, THETA), THETA) / sp.sin(THETA)
+                   + sp.diff(Y, PHI, 2) / sp.sin(THETA) ** 2)
+            eig = sp.simplify(L2 / Y)
+            ok &= not eig.free_symbols and sp.simplify(sp.exp(-T * nu * eig / 2) ** 2
+                                                       - sp.exp(-T * nu * l * (l + 1))) == 0
+        failures += not ok
+    return failures
 
 
 def one_point_dipole_checks() -> tuple[sp.Expr, sp.Expr]:
@@ -136,17 +178,29 @@ def one_point_dipole_checks() -> tuple[sp.Expr, sp.Expr]:
 
 def addition_theorem_error(rng: np.random.Generator, n_pairs: int = 6, lmax: int = 4, digits: int = 35) -> float:
     """Largest |sum_m Y*_lm(p1) Y_lm(p2) - (2l+1)/(4pi) P_l(p1.p2)| over l <= ``lmax`` at
-    ``n_pairs`` random direction pairs (uniform angles from ``rng``, 40-digit floats), evaluated
-    to ``digits`` digits."""
+    ``n_pairs`` random direction pairs (uniform angles from ``rng``), evaluated in ``digits`` + 5
+    digit arithmetic (mpmath: ``spherharm`` for Y_lm, ``legendre`` for P_l).
+
+    Examples
+    --------
+    >>> addition_theorem_error(np.random.default_rng(0), 2, 3) < 1e-35
+    True
+    """
+    import mpmath
+
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     n_pairs = validate.integer("n_pairs", n_pairs, minimum=1, allow_array=False)
     lmax = validate.integer("lmax", lmax, minimum=0, allow_array=False)
-    worst = sp.Integer(0)
-    for _ in range(n_pairs):
-        t1, p1, t2, p2 = [sp.Float(v, 40) for v in rng.uniform([0, 0, 0, 0], [np.pi, 2 * np.pi, np.pi, 2 * np.pi])]
-        cosg = sp.cos(t1) * sp.cos(t2) + sp.sin(t1) * sp.sin(t2) * sp.cos(p1 - p2)
-        for l in range(lmax + 1):
-            lhs = sum(sp.conjugate(sp.Ynm(l, m, t1, p1)) * sp.Ynm(l, m, t2, p2) for m in range(-l, l + 1))
-            worst = max(worst, abs(sp.N(lhs - (2 * l + 1) / (4 * sp.pi) * sp.legendre(l, cosg), digits)))
+    digits = validate.integer("digits", digits, minimum=15, allow_array=False)
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(digits + 5):
+        for _ in range(n_pairs):
+            t1, p1, t2, p2 = [mpmath.mpf(float(v)) for v in
+                              rng.uniform([0, 0, 0, 0], [np.pi, 2 * np.pi, np.pi, 2 * np.pi])]
+            cosg = mpmath.cos(t1) * mpmath.cos(t2) + mpmath.sin(t1) * mpmath.sin(t2) * mpmath.cos(p1 - p2)
+            for l in range(lmax + 1):
+                lhs = mpmath.fsum(mpmath.conj(mpmath.spherharm(l, m, t1, p1)) * mpmath.spherharm(l, m, t2, p2)
+                                  for m in range(-l, l + 1))
+                worst = max(worst, abs(lhs - (2 * l + 1) / (4 * mpmath.pi) * mpmath.legendre(l, cosg)))
     return float(worst)

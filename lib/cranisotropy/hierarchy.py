@@ -39,6 +39,7 @@ Solutions offered
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import gammaln, loggamma
@@ -164,20 +165,27 @@ def _log_D(tau, ell_max, nodes=DEFAULT_NODES):
     return log_d
 
 
-def _log_D_talbot(tau, ell_max, nodes=DEFAULT_NODES):
-    """log D_l(tau) for l = 1..ell_max by Talbot inversion (tau > 0), D_1(0) = 3."""
-    ell = np.arange(1, ell_max + 1, dtype=float)[:, None]
-    r = _saddle_shift(tau, ell_max)[:, None]
+def _log_D_talbot(tau, ell_max, nodes=DEFAULT_NODES, block=64):
+    """log D_l(tau) for l = 1..ell_max by Talbot inversion (tau > 0), D_1(0) = 3.
+
+    The multipoles are independent: they are done ``block`` at a time, so that the (l, node)
+    arrays stay in the processor's cache."""
+    ell_all = np.arange(1, ell_max + 1, dtype=float)[:, None]
+    r_all = _saddle_shift(tau, ell_max)[:, None]
     h = np.pi / nodes
     th = (np.arange(nodes) + 0.5) * h           # midpoint rule on (0, pi); conjugate symmetry
     cot = np.cos(th) / np.sin(th)
-    s = -2.0 + r * (th * cot + 1j * th)
-    ds = r * (cot - th / np.sin(th) ** 2 + 1j)
-    phi = s * tau + _log_laplace(s, ell)
-    s0 = (r[:, 0] - 2.0)
-    phi0 = (s0 * tau + _log_laplace(s0[:, None], ell).real[:, 0])
-    val = (h / np.pi) * np.sum(np.exp(phi - phi0[:, None]) * ds, axis=1).imag
-    return phi0 + np.log(val)
+    out = np.empty(ell_max)
+    for lo in range(0, ell_max, block):
+        ell, r = ell_all[lo:lo + block], r_all[lo:lo + block]
+        s = -2.0 + r * (th * cot + 1j * th)
+        ds = r * (cot - th / np.sin(th) ** 2 + 1j)
+        phi = s * tau + _log_laplace(s, ell)
+        s0 = (r[:, 0] - 2.0)
+        phi0 = (s0 * tau + _log_laplace(s0[:, None], ell).real[:, 0])
+        val = (h / np.pi) * np.sum(np.exp(phi - phi0[:, None]) * ds, axis=1).imag
+        out[lo:lo + block] = phi0 + np.log(val)
+    return out
 
 
 def _solver_lmax(lmax):
@@ -354,8 +362,9 @@ def leak_rate(nu_T, L, *, h=1e-5):
     return float(dS), float(leak)
 
 
-def time_to_asymptote(ell, *, rtol=0.01, nu_T_grid=None):
-    """The smallest nu T on a grid from which C_l/C_1 lies within ``rtol`` of Eq. 21.
+def time_to_asymptote(ell, *, rtol=0.01, nu_T_grid=None, stays=False):
+    """The smallest nu T on a grid at which C_l/C_1 lies within ``rtol`` of Eq. 21 (with
+    ``stays=True``: from which it stays within ``rtol`` up to the end of the grid).
 
     Parameters
     ----------
@@ -365,16 +374,21 @@ def time_to_asymptote(ell, *, rtol=0.01, nu_T_grid=None):
         Relative tolerance.
     nu_T_grid : array_like, optional
         Increasing grid of nu T (default: 301 log-spaced points in [1e-2, 10]).
+    stays : bool
+        Require the ratio to stay within ``rtol`` at every later grid point.
 
     Returns
     -------
     float or ndarray
-        Of the shape of ``ell``; NaN where the ratio never gets within ``rtol`` on the grid.
+        Of the shape of ``ell``; NaN where the ratio never gets within ``rtol`` on the grid (or,
+        with ``stays``, is not within it at the end of the grid).
 
     Examples
     --------
     >>> time_to_asymptote([5, 40]).round(2).tolist()
     [1.38, 1.55]
+    >>> round(float(time_to_asymptote(20, rtol=0.1, stays=True)), 2)
+    0.93
     """
     ell_arr = validate.integer("ell", ell, minimum=1)
     rtol = validate.positive("rtol", rtol, allow_array=False)
@@ -386,8 +400,57 @@ def time_to_asymptote(ell, *, rtol=0.01, nu_T_grid=None):
     out = []
     for l in np.atleast_1d(ell_arr):
         within = dev[:, l - 1] < rtol
+        if stays:
+            within = np.logical_and.accumulate(within[::-1])[::-1]    # within here and at every later point
         out.append(float(grid[np.argmax(within)]) if within.any() else float("nan"))
     return out[0] if np.ndim(ell_arr) == 0 else np.array(out)
+
+
+def decay_rates(nu_T, lmax, *, h=1e-4):
+    """-d ln<C_l>/d(nu T) for l = 0..lmax at ``nu_T``: the decay rate of each multipole in units
+    of nu, from the stable solver by central differences (step ``h``; entry 0 is NaN).
+
+    Ahlers (2014) expects the multipoles to follow eventually d<C_l>/dT = -nu_l <C_l> with
+    nu_l = l(l+1) nu; in the solution of the hierarchy every multipole decays at late times at the
+    rate of the slowest mode, nu_1 = 2 nu, which is what makes the ratios of Eq. 21 stationary.
+
+    Examples
+    --------
+    >>> decay_rates(20.0, 3).round(6).tolist()[1:]
+    [2.0, 2.0, 2.0]
+    >>> round(float(decay_rates(1e-3, 1)[1]), 6)                       # the dipole: always 2 nu
+    2.0
+    """
+    tau = validate.positive("nu_T", nu_T, allow_array=False)
+    lmax = _solver_lmax(lmax)
+    h = validate.positive("h", h, allow_array=False)
+    if h >= tau:
+        raise ValueError(f"h must be < nu_T = {tau}, got {h}")
+    up, down = log_spectrum(tau + h, lmax), log_spectrum(tau - h, lmax)
+    out = np.full(lmax + 1, np.nan)
+    out[1:] = -(up[1:] - down[1:]) / (2 * h)
+    return out
+
+
+def shape_spread_over_energy(energies, exponent, *, nu_T_min=20.0, lmax=40):
+    """Largest relative deviation of <C_l>/<C_1> (l <= ``lmax``) from Eq. 21 over ``energies``
+    when the relaxation rate scales as nu ∝ E^exponent and nu T = ``nu_T_min`` at the lowest energy.
+
+    The model of Ahlers (2014) depends on energy only through nu T, and its late-time ratios not at
+    all ("the relative power spectrum ... is asymptotically independent of the diffusive relaxation
+    rate"): the result is round-off for any ``exponent`` once ``nu_T_min`` >~ 20.
+
+    Examples
+    --------
+    >>> bool(shape_spread_over_energy([13.0, 240.0, 5300.0], 1 / 3) < 1e-10)
+    True
+    """
+    E = np.atleast_1d(validate.positive("energies", energies))
+    exponent = validate.finite("exponent", exponent, allow_array=False)
+    nu_T_min = validate.positive("nu_T_min", nu_T_min, allow_array=False)
+    logC = log_spectrum(nu_T_min * (E / E.min()) ** exponent, lmax)      # logs: C_1 underflows at large nu T
+    ell = np.arange(1, lmax + 1)
+    return float(np.max(np.abs(np.exp(logC[:, 1:] - logC[:, 1:2]) / asymptotic_ratio(ell) - 1)))
 
 
 # -- Eq. 21 -----------------------------------------------------------------------------------
@@ -526,12 +589,22 @@ def bateman_coefficients(ell):
     >>> [str(a) for a in bateman_coefficients(2)]
     ['1/2', '-1/2']
     """
+    l = int(_bateman_ell(validate.integer("ell", ell, minimum=1, allow_array=False)))
+    return list(_bateman_coefficients(l))
+
+
+@lru_cache(maxsize=64)
+def _bateman_coefficients(l: int) -> tuple:
+    """:func:`bateman_coefficients` for a checked l, remembered (the accuracy check asks for the
+    same l at every nu T), with the factorials 0!..(2l+1)! computed once."""
     from fractions import Fraction
 
-    l = int(_bateman_ell(validate.integer("ell", ell, minimum=1, allow_array=False)))
-    f = math.factorial
-    return [Fraction((-1) ** (n - 1) * (2 * n + 1) * n * (n + 1) * f(l - 1) * f(l), f(l - n) * f(l + n + 1))
-            for n in range(1, l + 1)]
+    fact = [1]
+    for i in range(1, 2 * l + 2):
+        fact.append(fact[-1] * i)
+    top = fact[l - 1] * fact[l]
+    return tuple(Fraction((-1) ** (n - 1) * (2 * n + 1) * n * (n + 1) * top, fact[l - n] * fact[l + n + 1])
+                 for n in range(1, l + 1))
 
 
 def bateman_mp(nu_T, ell, dps=None):
@@ -626,8 +699,10 @@ def eq19_residuals(ell, *, printed=False):
     T, nu, C1 = sympy_symbols()
     D = (2 * l + 1) * bateman_sympy(l, printed=printed)
     source = (l - 1) * l * nu * (2 * l - 1) * bateman_sympy(l - 1, printed=printed) if l > 1 else 0
-    ode = sp.simplify((sp.diff(D, T) + l * (l + 1) * nu * D - source) / (2 * l + 1))
-    initial = sp.simplify((D.subs(T, 0) - (3 * C1 if l == 1 else 0)) / (2 * l + 1))
+    from .exact import residual
+
+    ode = residual((sp.diff(D, T) + l * (l + 1) * nu * D - source) / (2 * l + 1))
+    initial = residual((D.subs(T, 0) - (3 * C1 if l == 1 else 0)) / (2 * l + 1))
     return ode, initial
 
 

@@ -192,7 +192,81 @@ def cap_pseudo_cl_moments(cl, dec_max_deg: float, lmax: int):
     return mean, cov
 
 
+def cap_mean_coupling(dec_max_deg: float, lmax_out: int, lmax_in: int) -> np.ndarray:
+    """The coupling matrix M of the mean pseudo-spectrum of the ideal cap dec < dec_max:
+    <C~_l> = sum_l' M_ll' C_l' for l = 0..lmax_out, l' = 0..lmax_in (array (lmax_out + 1, lmax_in + 1)).
+
+    M_ll' = (|K^0_ll'|^2 + 2 sum_{m>0} |K^m_ll'|^2)/(2l+1) with K of :func:`cap_coupling`: the exact
+    counterpart of the MASTER kernel (Hivon et al. 2002) for the cap.
+
+    Examples
+    --------
+    >>> M = cap_mean_coupling(90.0, 3, 6)                    # the full sky couples nothing
+    >>> bool(np.allclose(M[:, :4], np.eye(4)) and np.allclose(M[:, 4:], 0))
+    True
+    """
+    K = cap_coupling(dec_max_deg, lmax_out, lmax_in)
+    mult = np.full(lmax_out + 1, 2.0)
+    mult[0] = 1.0
+    return np.einsum("m,mlk->lk", mult, K**2) / (2 * np.arange(lmax_out + 1) + 1.0)[:, None]
+
+
 # -- the statistics of the partial-sky chapter -------------------------------------------------
+
+def dipole_systematic_share(M, cl, fsky: float) -> float:
+    """The quadrupole's share of the systematic error of the dipole estimate C~_1/f_sky.
+
+    <C~_1>/f_sky - C_1 = (M_11/f_sky - 1) C_1 + sum_{l>=2} M_1l C_l/f_sky; the share is
+    M_12 C_2 / (|M_11 - f_sky| C_1 + sum_{l>=2} M_1l C_l) (all terms of the sum are >= 0).  Ahlers
+    (2014) expects this error to be "dominated by its coupling to the quadrupole".
+
+    Parameters
+    ----------
+    M : array_like
+        Coupling matrix of the mean pseudo-spectrum, rows l >= 1 (e.g. :func:`cap_mean_coupling`).
+    cl : array_like
+        Sky spectrum, indexed by l from 0, at least as long as a row of ``M``.
+    fsky : float
+        Sky fraction of the estimator.
+
+    Examples
+    --------
+    >>> M = np.array([[1.0, 0, 0], [0, 0.3, 0.05], [0, 0.05, 0.3]])
+    >>> round(dipole_systematic_share(M, [0.0, 1.0, 1.0], 0.3), 6)      # no own loss: all from l = 2
+    1.0
+    """
+    M = np.asarray(validate.finite("M", M), dtype=float)
+    cl = np.asarray(validate.nonnegative("cl", cl), dtype=float)
+    fsky = validate.positive("fsky", fsky, allow_array=False)
+    if M.ndim != 2 or M.shape[0] < 2 or M.shape[1] < 3 or cl.size < M.shape[1]:
+        raise ValueError(f"M must be (>= 2, >= 3) with cl at least as long as a row, got {M.shape} and {cl.shape}")
+    row = M[1] * cl[: M.shape[1]]
+    total = abs(M[1, 1] - fsky) * cl[1] + np.sum(row[2:])
+    if total <= 0:
+        raise ValueError("the dipole estimate has no systematic error: the share is undefined")
+    return float(row[2] / total)
+
+
+def relative_sd_ratio(mean, cov, low, high) -> float:
+    """Mean relative standard deviation sqrt(Cov_ll)/<C~_l> over the multipoles ``low`` = (a, b)
+    over the same over ``high`` = (c, d) (inclusive ranges): > 1 when the low multipoles are the
+    more uncertain ones.
+
+    Examples
+    --------
+    >>> ell = np.arange(21.0)
+    >>> round(relative_sd_ratio(np.ones(21), np.diag(2 / (2 * ell + 1)), (2, 4), (10, 20)), 3)
+    2.115
+    """
+    mean = np.asarray(validate.finite("mean", mean), dtype=float)
+    cov = np.asarray(validate.finite("cov", cov), dtype=float)
+    if cov.shape != (mean.size, mean.size):
+        raise ValueError(f"cov must be ({mean.size}, {mean.size}), got {cov.shape}")
+    rel = np.sqrt(np.diag(cov)) / mean
+    (a, b), (c, d) = low, high
+    if not 0 <= a <= b < mean.size or not 0 <= c <= d < mean.size:
+        raise ValueError(f"low and high must be ranges within 0..{mean.size - 1}, got {low} and {high}")
+    return float(np.mean(rel[a: b + 1]) / np.mean(rel[c: d + 1]))
 
 def scatter_ratio(pseudo_cl, fsky: float) -> np.ndarray:
     """Var(C~_l/f_sky) / <C~_l/f_sky>^2 over realisations (rows of ``pseudo_cl``, l = 0..lmax)

@@ -16,11 +16,12 @@ Zhang & Liu (2024), the models of their Fig. 1 (the fit and energy chapters):
 
 * :data:`ZHANG_LIU_MODELS` -- the book's names and labels of the models, keys of
   :func:`cranisotropy.spectral_models.registry`;
-* :func:`fit_models` -- all of them to one spectrum; :func:`best_by_rss_bic`;
-* :func:`sigma_conventions` -- sigma of the gamma = 5/3 fit under every flag-Z1 convention;
-* :func:`fit_range_scan` -- sigma and free gamma over alternative fit ranges;
-* :func:`box_threshold_dex`, :func:`model_table` -- every model at every energy bin, "holds"
-  when the rms log residual is at most the median half-height of the shaded boxes.
+* :func:`fit_models` -- all of them to one spectrum (the paper's way: no forward model, digitisation
+  errors); :func:`best_by_rss_bic`, :func:`fit_record`;
+* :func:`single_ell_sigma` -- the velocity dispersion that one multipole alone gives;
+* :func:`amplitude_linearity` -- whether a model is its amplitude times a shape (App. B).
+
+The forward-folded fits of the convection model are in :mod:`cranisotropy.convection_folded`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from . import convection, fit, hierarchy, partial_sky, spectral_models, validate
 from .data import DIGITISATION_DEX, EnergyBin, log10_errors
 
 __all__ = ["fit_range", "cosmic_variance_dex", "eq21_scaling", "eq21_scaling_table", "ZHANG_LIU_MODELS",
-           "zhang_liu_registry", "fit_models", "best_by_rss_bic", "sigma_conventions", "fit_range_scan",
-           "box_threshold_dex", "model_table", "fit_record"]
+           "zhang_liu_registry", "fit_models", "best_by_rss_bic", "single_ell_sigma", "amplitude_linearity",
+           "fit_record"]
 
 
 # -- Ahlers (2014), Eq. 21 against the data ---------------------------------------------------
@@ -192,62 +193,32 @@ def fit_record(f, *, birge: bool = True) -> dict:
     return out
 
 
-def sigma_conventions(ell, C, sigma, *, gamma: float, lam_pc: float, g: float, f_sky: float) -> list[dict]:
-    """sigma (km/s) of the convection fit (gamma fixed) under every flag-Z1 convention: with and
-    without the f_sky correction C/f_sky, the 1/2 in E(k), both sigma definitions
-    (:data:`cranisotropy.convection.SIGMA_DEFS`) and g or g - 2 (Gamma_CR instead of
-    Gamma_CR + 2).  Rows dict(fsky, half, sigma_def, g, sigma), the default first."""
-    rows = []
-    for fsky_corr in (False, True):
-        Cc = np.asarray(C) / f_sky if fsky_corr else np.asarray(C)
-        for half in (False, True):
-            for sdef in convection.SIGMA_DEFS:
-                for gg in (g, g - 2.0):
-                    model = spectral_models.registry(gamma=gamma, lam_pc=lam_pc, g=gg, sigma_def=sdef,
-                                                     half=half)["convection"]
-                    f = fit.spectrum(model, ell, Cc, sigma=sigma)
-                    rows.append(dict(fsky=fsky_corr, half=half, sigma_def=sdef, g=gg, sigma=f.value("sigma")))
-    return rows
+def single_ell_sigma(model, ell, C) -> np.ndarray:
+    """sigma (km/s) of the convection model (parameter ``sigma`` only) that equals C at each multipole alone:
+    sqrt(C_l / C_l(sigma = 1)) (no forward model: the paper's kind of comparison).
+
+    Examples
+    --------
+    >>> m = zhang_liu_registry()["convection"]
+    >>> [round(float(v), 6) for v in single_ell_sigma(m, [3, 30], m.cl([3, 30], 12.0))]
+    [12.0, 12.0]
+    """
+    if getattr(model, "params", None) != ("sigma",):
+        raise ValueError("model must be the convection model with the one parameter 'sigma'")
+    C = np.atleast_1d(validate.positive("C", C))
+    return np.sqrt(C / model.cl(ell, 1.0))
 
 
-def fit_range_scan(b: EnergyBin, ranges, models: dict, floor_dex: float = DIGITISATION_DEX) -> list[dict]:
-    """sigma (gamma = 5/3) and the free gamma over each (lo, hi) of ``ranges``, with their
-    Birge-scaled errors and rms: rows dict(lo, hi, sigma, sigma_err, rms_fixed, gamma, gamma_err,
-    rms_free); ``models`` from :func:`zhang_liu_registry`."""
-    rows = []
-    for lo, hi in ranges:
-        lr = np.arange(lo, hi + 1)
-        Cr, sr = b.select(lr)["C"], log10_errors(b, lr, floor_dex)
-        f1 = fit.spectrum(models["convection"], lr, Cr, sigma=sr)
-        f2 = fit.spectrum(models["convection-gamma"], lr, Cr, sigma=sr)
-        rows.append(dict(lo=lo, hi=hi, sigma=f1.value("sigma"), sigma_err=float(fit.birge_errors(f1)[0]),
-                         rms_fixed=f1.rms, gamma=f2.value("gamma"), gamma_err=float(fit.birge_errors(f2)[1]),
-                         rms_free=f2.rms))
-    return rows
+def amplitude_linearity(model, theta, ell) -> float:
+    """max_l |C_l(10 A) / C_l(A) / 10 - 1| with A the first parameter of ``model`` at ``theta``: zero when the
+    model is its amplitude times a shape, so that C_l / C_1 does not change with A (Zhang & Liu, App. B).
 
-
-def box_threshold_dex(b: EnergyBin, ell) -> float:
-    """The median half-height (dex) of the shaded boxes around the points at ``ell``: the data's
-    own scale for an acceptable rms residual (probably their systematic uncertainty)."""
-    box = b.select(ell)
-    return float(np.nanmedian(0.5 * np.log10(box["box_hi"] / box["box_lo"])))
-
-
-def model_table(spectra, models: dict, *, ell_min: int = 3, ell_max: int = 30, nsigma: int = 2,
-                floor_dex: float = DIGITISATION_DEX, min_points: int = 5) -> list[dict]:
-    """Every model at every energy bin over the l in ell_min..ell_max above the ``nsigma`` noise
-    band (at least ``min_points``): per bin dict(bin, E_TeV, n, ell, threshold_dex, best, fits)
-    with fits key -> :func:`fit_record` plus ``holds`` (rms <= threshold), or ``fits=None``."""
-    table = []
-    for b in spectra:
-        lt = np.arange(ell_min, ell_max + 1)
-        lt = lt[b.above_noise(nsigma)[lt - 1]]
-        if lt.size < min_points:
-            table.append(dict(bin=b.label, n=int(lt.size), fits=None))
-            continue
-        fits = fit_models(models, lt, b.select(lt)["C"], log10_errors(b, lt, floor_dex))
-        thr = box_threshold_dex(b, lt)
-        rec = {k: {**fit_record(f), "holds": bool(f.rms <= thr)} for k, f in fits.items()}
-        table.append(dict(bin=b.label, E_TeV=b.median_energy_TeV, n=int(lt.size), ell=lt, threshold_dex=thr,
-                          best=best_by_rss_bic(fits), fits=rec))
-    return table
+    Examples
+    --------
+    >>> amplitude_linearity(zhang_liu_registry()["a14"], [1e-7], [2, 3, 30])
+    0.0
+    """
+    theta = np.atleast_1d(validate.finite("theta", theta)).astype(float)
+    scaled = theta.copy()
+    scaled[0] *= 10.0
+    return float(np.max(np.abs(model.cl(ell, *scaled) / model.cl(ell, *theta) / 10.0 - 1.0)))

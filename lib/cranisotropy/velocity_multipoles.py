@@ -14,6 +14,7 @@ All public functions validate their arguments (:mod:`cranisotropy.validate`).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -107,19 +108,14 @@ def U_ell_power_law(ell, gamma, lam, A=1.0):
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
 
-
-def _panel_quad(func, a, b, width, breaks):
-    """int_a^b func by 24-point Gauss-Legendre on panels of at most ``width``, with edges at ``breaks``."""
-    edges = [a] + sorted(x for x in breaks if a < x < b) + [b]
-    total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        n = max(1, int(np.ceil((hi - lo) / width)))
-        e = np.linspace(lo, hi, n + 1)
-        mid = 0.5 * (e[1:] + e[:-1])[:, None]
-        half = 0.5 * (e[1:] - e[:-1])[:, None]
-        x = mid + half * _GL_X[None, :]
-        total += float(np.sum(half * _GL_W[None, :] * func(x)))
-    return total
+# j_l and y_l for real x >= 0: the ufuncs behind scipy.special.spherical_jn / spherical_yn, which
+# for x >= 0 return exactly what those wrappers return, without their per-call cost (~0.2 ms of
+# argument handling, mostly for the reflection x < 0 that never occurs here).  The adaptive
+# quadratures below call them one point at a time, 10^5 times per chapter.
+try:
+    from scipy.special._ufuncs import _spherical_jn as _sph_jn, _spherical_yn as _sph_yn
+except ImportError:                  # another scipy layout: the public functions, same values
+    _sph_jn, _sph_yn = special.spherical_jn, special.spherical_yn
 
 
 def jl2_integral(ell: int, f: Callable, *, breaks=(), x_tail=None, n_terms: int = 6) -> float:
@@ -153,15 +149,47 @@ def jl2_integral(ell: int, f: Callable, *, breaks=(), x_tail=None, n_terms: int 
     x1 = min(float(ell + 1), X)
 
     def core(x):
-        return f(x) * special.spherical_jn(ell, x) ** 2
+        return f(x) * _sph_jn(ell, x) ** 2
 
     pts = [b for b in breaks if 0 < b < x1] or None
     head = integrate.quad(core, 0.0, x1, points=pts, limit=400, epsabs=0, epsrel=1e-13)[0]
-    body = _panel_quad(core, x1, X, 0.5 * np.pi, breaks)
-    tail_breaks = [b for b in breaks if b > X]
+    # the panels of the body and j_l^2 on them depend on l and the breaks only (not on f): remembered
+    body = sum(float(np.sum(hw * (f(x) * jl2))) for hw, x, jl2 in _jl2_panels(ell, x1, X, tuple(breaks)))
     smooth = _smooth_tail(f, ell, X, [b for b in breaks if b > X])
     osc = _oscillatory_tail(f, ell, X, n_terms)
     return head + body + smooth + osc
+
+
+@lru_cache(maxsize=4)
+def _jl2_panels(ell, a, b, breaks):
+    """The Gauss-Legendre panels of width <= pi/2 on [a, b] (edges at ``breaks``) of
+    :func:`jl2_integral`'s body: per stretch, (half-width x weights, nodes, j_l(nodes)^2)."""
+    edges = [a] + sorted(x for x in breaks if a < x < b) + [b]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        n = max(1, int(np.ceil((hi - lo) / (0.5 * np.pi))))
+        e = np.linspace(lo, hi, n + 1)
+        mid = 0.5 * (e[1:] + e[:-1])[:, None]
+        half = 0.5 * (e[1:] - e[:-1])[:, None]
+        x = mid + half * _GL_X[None, :]
+        out.append((half * _GL_W[None, :], x, _sph_jn(ell, x) ** 2))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _oscillatory_nodes(ell, X, n_terms, n_half):
+    """What :func:`_oscillatory_tail` needs besides f: the Hankel-series coefficients d_n, the
+    nodes x of the half-period panels from X, their weights, x^(-2-n) and e^(2ix)."""
+    from math import factorial
+
+    b = np.array([factorial(ell + k) / (factorial(k) * factorial(ell - k)) * (0.5j) ** k for k in range(ell + 1)])
+    d = np.convolve(b, b)[: n_terms + 1]  # S(x)^2 = sum_n d_n x^-n
+    # half-period panels starting at X: e^(2ix) changes sign every pi/2
+    e = X + 0.5 * np.pi * np.arange(n_half + 1)
+    mid = 0.5 * (e[1:] + e[:-1])[:, None]
+    half = 0.25 * np.pi
+    x = mid + half * _GL_X[None, :]
+    return d, x, half * _GL_W[None, :], tuple(x ** (-2.0 - n) for n in range(len(d))), np.exp(2j * x)
 
 
 def _oscillatory_tail(f, ell, X, n_terms, n_half=48, n_avg=24):
@@ -171,21 +199,12 @@ def _oscillatory_tail(f, ell, X, n_terms, n_half=48, n_avg=24):
     and the partial sums, which alternate about the limit, are accelerated by repeated averaging
     of neighbours (Euler transformation).
     """
-    from math import factorial
-
     n_terms = validate.integer("n_terms", n_terms, minimum=0, allow_array=False)
-    b = np.array([factorial(ell + k) / (factorial(k) * factorial(ell - k)) * (0.5j) ** k for k in range(ell + 1)])
-    d = np.convolve(b, b)[: n_terms + 1]  # S(x)^2 = sum_n d_n x^-n
-    # half-period panels starting at X: e^(2ix) changes sign every pi/2
-    e = X + 0.5 * np.pi * np.arange(n_half + 1)
-    mid = 0.5 * (e[1:] + e[:-1])[:, None]
-    half = 0.25 * np.pi
-    x = mid + half * _GL_X[None, :]
+    d, x, hw, xpow, phase = _oscillatory_nodes(ell, float(X), n_terms, n_half)
     fx = np.asarray(f(x), dtype=float)
-    phase = np.exp(2j * x)
     total = 0.0
     for n, dn in enumerate(d):
-        pieces = np.sum(half * _GL_W[None, :] * fx * x ** (-2.0 - n) * phase, axis=1)
+        pieces = np.sum(hw * fx * xpow[n] * phase, axis=1)
         S = np.cumsum(pieces)
         for _ in range(n_avg):
             S = 0.5 * (S[1:] + S[:-1])
@@ -198,12 +217,12 @@ def _smooth_tail(f, ell, X, breaks):
 
     def g(t):
         x = X * np.exp(t)
-        with np.errstate(over="ignore", under="ignore"):
-            fx = f(x)
-        return 0.5 * fx * (special.spherical_jn(ell, x) ** 2 + special.spherical_yn(ell, x) ** 2) * x
+        return 0.5 * f(x) * (_sph_jn(ell, x) ** 2 + _sph_yn(ell, x) ** 2) * x
 
     edges = [0.0] + [float(np.log(b / X)) for b in sorted(breaks) if b < X * 1e200] + [np.log(1e200)]
-    return sum(integrate.quad(g, a, b, limit=500, epsabs=0, epsrel=1e-12)[0] for a, b in zip(edges[:-1], edges[1:]))
+    with np.errstate(over="ignore", under="ignore"):        # f far out (x up to 1e200 X)
+        return sum(integrate.quad(g, a, b, limit=500, epsabs=0, epsrel=1e-12)[0]
+                   for a, b in zip(edges[:-1], edges[1:]))
 
 
 def U_ell_quad(ell, E: Callable, lam, *, k_breaks=()):
@@ -379,13 +398,14 @@ def eq7_quadrature_check(gammas, ell_max: int) -> np.ndarray:
     ((6, 4), True)
     """
     ell_max = validate.integer("ell_max", ell_max, minimum=1, allow_array=False)
-    rows = []
-    for g in np.atleast_1d(validate.finite("gammas", gammas)):
-        for l in range(1, ell_max + 1):
-            if g >= 2 * l + 1:
-                continue
-            rows.append((g, l, power_law_integral(l, g), jl2_integral(l, lambda t, g=g: t ** (-g))))
-    return np.array(rows)
+    gammas = np.atleast_1d(validate.finite("gammas", gammas))
+    quad = {}
+    for l in range(1, ell_max + 1):          # l outer: the panels of each l serve every gamma
+        for i, g in enumerate(gammas):
+            if g < 2 * l + 1:
+                quad[i, l] = jl2_integral(l, lambda t, g=g: t ** (-g))
+    return np.array([(g, l, power_law_integral(l, g), quad[i, l])
+                     for i, g in enumerate(gammas) for l in range(1, ell_max + 1) if (i, l) in quad])
 
 
 def local_slope(ell, gamma):

@@ -72,12 +72,18 @@ def test_figure_manifest(built_book):
 
 
 def test_claims_ledger(built_book):
-    from cranisotropy.book import ledger
+    """Every registered claim judged exactly once, each verdict following from its statistic and
+    its registered rule, data verdicts with their calibration and power (claims.ledger_problems)."""
+    from cranisotropy.book import claims
 
-    records = ledger.collect(built_book.build / "results")
-    assert records, "no claims recorded"
-    problems = ledger.problems(records)
+    records = [v for p in sorted((built_book.build / "results").glob("*.json"))
+               for v in json.loads(p.read_text()).get("verdicts", [])]
+    registry = claims.load()
+    assert len(registry) >= 40 and records, "too few claims registered or judged"
+    problems = claims.ledger_problems(records, registry)
     assert not problems, "claims ledger:\n" + "\n".join(problems)
+    counted = claims.summary(records)
+    assert all(sum(v.values()) for v in counted.values()), counted
 
 
 def test_html_build(built_book):

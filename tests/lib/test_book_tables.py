@@ -90,7 +90,8 @@ def test_save_takes_the_caption_from_the_chapter(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
     monkeypatch.setenv("CRANISOTROPY_BUILD", str(tmp_path))
     fig, ax = plt.subplots()
-    entry = figures.save(fig, "diffusion-coefficients", chapter="diffusion")
+    figures.save(fig, "diffusion-coefficients", chapter="diffusion")
+    entry = figures.load_manifest()["diffusion-coefficients"]
     assert entry["caption"] == figures.captions(figures.paths.repo_root() / "book" / "diffusion.md")["diffusion-coefficients"]
     with pytest.raises(ValueError, match="no caption"):
         figures.save(fig, "not-in-chapter", chapter="diffusion")

@@ -7,11 +7,20 @@ from cranisotropy import compton_getting as cg, polynomial_fields
 
 
 def test_identities_hold():
-    # the zl_backtracking chapter asserts eq2_residual and uniform_flow_residual (each several
-    # seconds of sympy); here the cheaper identities of the same derivation
     S = cg.symbols()
     assert cg.boost_residual() == sp.zeros(3, 1)
     assert cg.diffusive_dipole_residual(S) == 0
+    assert cg.eq2_residual(S) == 0
+    assert cg.uniform_flow_residual(S) == 0
+
+
+def test_first_order_and_limit_helpers():
+    eps, lam, x = sp.symbols("epsilon lambda x", positive=True)
+    f = sp.sqrt(1 + 2 * eps * x + eps**2) ** (-x)
+    assert sp.expand(cg._first_order(f, eps) - sp.series(f, eps, 0, 2).removeO()) == 0
+    assert cg._limit_at_zero(((x + lam) ** 3 - x**3) / lam, lam) == 3 * x**2
+    assert cg._limit_at_zero(sp.sin(lam) / lam, lam) == 1                 # not a polynomial: sympy.limit
+    assert cg._limit_at_zero((x + lam) / lam, lam) == sp.oo              # a 1/lam term is not dropped
 
 
 def test_average_a2_a4_on_random_field():

@@ -31,3 +31,15 @@ def test_multipole_content():
     x, y, z = S.X
     P = dt.multipole_power(sp.Integer(1) + 0 * x, S, 2, 8)  # a constant: all power in l = 0
     assert P[0] > 0 and np.allclose(P[1:], 0, atol=1e-14)
+
+
+def test_taylor_term_of_polynomial_and_other_fields():
+    S = dt.symbols()
+    x, y, z = S.X
+    nx, ny, nz = S.n
+    # polynomial: (n.grad)^2 of x^2 y along x is 2 n_x^2 y + 4 n_x n_y x; times n_x, over 2!
+    assert sp.expand(dt.taylor_term(sp.Matrix([x**2 * y, 0, 0]), 2, S) - (nx**3 * y + 2 * nx**2 * ny * x)) == 0
+    # not a polynomial: the expression path gives the same kind of term
+    assert sp.simplify(dt.taylor_term(sp.Matrix([sp.sin(x), 0, 0]), 2, S) + nx**3 * sp.sin(x) / 2) == 0
+    u = pf.random_field(2, np.random.default_rng(7), S.X)
+    assert dt.taylor_term(u, 1, S) == dt.taylor_term(sp.Matrix(u), 1, S)    # remembered, same result

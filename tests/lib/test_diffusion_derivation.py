@@ -34,3 +34,9 @@ def test_green_function_flag_F1():
     assert dd.green_residual(dd.green_sympy(K, S), K, S) != 0
     assert dd.green_norm(Ks) == 1
     assert sp.simplify(dd.green_norm(K) - sp.sqrt(1 + S.W**2 / S.nu**2)) == 0
+
+
+def test_nonzero_count_counts_entries_that_do_not_vanish():
+    x = sp.symbols("x")
+    assert dd.nonzero_count(sp.Integer(0), sp.zeros(3, 1)) == 0
+    assert dd.nonzero_count(sp.Matrix([[x, 0], [x - x, 1]]), sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) == 2

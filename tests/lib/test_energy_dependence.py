@@ -24,19 +24,7 @@ def test_power_law_curve():
     assert np.allclose(ed.power_law_energy_curve(2.0, E, 10.0, 0.5, 5 / 3), [2.0, 2.0 * 10 ** (1 / 3)])
 
 
-def test_energy_slopes_use_fit_power_law(d):
-    rows = ed.energy_slopes(d, [3, 13], 100.0)
-    r = rows[0]
-    m = (d["E"] < 100.0) & d["measured"][3]
-    f = fit.power_law(d["E"][m], d["C"][3][m], sigma=d["err_dex"][3][m])
-    assert r["slope_low"] == f.value("slope") and r["err_low"] == pytest.approx(fit.birge_errors(f)[1])
-    assert np.isnan(rows[1]["slope_high"]) and rows[1]["n_high"] < 3
-
-
 def test_turnovers(d):
-    rows = ed.data_turnovers(d, [3, 12])
-    assert rows[0]["interior"] and not rows[1]["interior"]
-    assert rows[1]["E_change"] == d["E"][0]
     E = np.geomspace(1, 100, 50)
     assert ed.model_turnover_energy(E, -(np.log(E) - np.log(10)) ** 2) == pytest.approx(10, rel=0.1)
     assert np.isnan(ed.model_turnover_energy(E, E))

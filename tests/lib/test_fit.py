@@ -153,3 +153,29 @@ def test_birge_errors_and_rss_criteria():
         fit.birge_errors("no")
     with pytest.raises(TypeError, match="FitResult"):
         fit.rss_criteria(None)
+
+
+def test_line_slopes_vectorised_equals_line():
+    rng = np.random.default_rng(4)
+    x = np.log10([13.0, 24.0, 42.0, 67.0])
+    y = rng.normal(size=(5, 3, 4))
+    sig = rng.uniform(0.1, 0.5, size=(3, 4))
+    s, e = fit.line_slopes(x, y, 1 / sig**2)
+    assert s.shape == e.shape == (5, 3)
+    for i in range(5):
+        for j in range(3):
+            ref = fit.line(x, y[i, j], sigma=sig[j])
+            assert s[i, j] == pytest.approx(ref.value("slope"), rel=1e-12)
+            assert e[i, j] == pytest.approx(ref.error("slope"), rel=1e-12)
+    with pytest.raises(ValueError, match="two weighted points"):
+        fit.line_slopes(x, y[0, 0], [1.0, 0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="last axis"):
+        fit.line_slopes(x, y[..., :3], 1.0)
+
+
+def test_chi2_tail_is_scipy_stats_chi2_sf():
+    from scipy import stats
+
+    for dof in (1, 2, 5, 17, 80):
+        for chi2 in (0.0, 0.3, 1.0, dof, 3.7 * dof, 500.0):
+            assert fit._chi2_sf(chi2, dof) == float(stats.chi2.sf(chi2, dof))

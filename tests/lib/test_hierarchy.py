@@ -193,3 +193,32 @@ def test_accuracy_helpers():
     assert err < 1e-12 and seconds >= 0
     t = H.solver_timings(40, repeat=1)
     assert set(t) == {"full_ms", "full_fast_ms", "l40_ms"} and all(v > 0 for v in t.values())
+
+
+def test_time_to_asymptote_stays():
+    grid = np.geomspace(1e-2, 10.0, 301)
+    first = H.time_to_asymptote([2, 10], rtol=0.1)
+    stays = H.time_to_asymptote([2, 10], rtol=0.1, stays=True)
+    assert np.all(stays >= first)
+    C = H.spectrum(grid, 10)
+    dev = np.abs(C[:, 10] / C[:, 1] / H.asymptotic_ratio(10) - 1)
+    assert np.all(dev[grid >= stays[1]] < 0.1) and dev[grid < stays[1]][-1] >= 0.1
+
+
+def test_decay_rates_late_and_early():
+    late = H.decay_rates(20.0, 20)
+    assert np.isnan(late[0]) and np.allclose(late[1:], 2.0, rtol=1e-6)
+    early = H.decay_rates(0.05, 5)
+    assert early[1] == pytest.approx(2.0, rel=1e-6) and np.all(early[2:] < 0)     # l >= 2 still growing
+    with pytest.raises(ValueError, match="h must be"):
+        H.decay_rates(1e-5, 3)
+    with pytest.raises(ValueError, match="nu_T"):
+        H.decay_rates(-1.0, 3)
+
+
+def test_shape_spread_over_energy():
+    E = [13.0, 42.0, 470.0, 5300.0]
+    assert H.shape_spread_over_energy(E, 0.5) < 1e-10
+    assert H.shape_spread_over_energy(E, 0.5, nu_T_min=0.3) > 0.1   # not yet asymptotic
+    with pytest.raises(ValueError, match="energies"):
+        H.shape_spread_over_energy([-1.0, 2.0], 0.5)

@@ -80,12 +80,21 @@ def test_chapter_figures_draw(ic):
     E = np.geomspace(10, 1000, 10)
     curves = {l: E * 1e-9 for l in (3, 5, 10, 20)}
     figs.append(Z.energy_power_law(d, [3, 5, 10, 20], E, curves, 13.0, 0.2, 2, "t"))
-    figs.append(Z.energy_slopes(ed.energy_slopes(d, [3, 4], 100.0), 100.0))
+    fig = Z.folded_energy_slopes({"a": ([3, 4], np.ones(2), np.ones(2), np.full(2, 0.1)),
+                                  "b": ([3, 4], np.ones(2), np.ones(2), np.full(2, 0.1))})
+    assert all(ax.has_data() for ax in fig.axes)
+    plt.close(fig)
     figs.append(Z.energy_injection(d, [3, 5, 10, 20], E, curves, curves, curves, [50, 100, 1e4, 1e5], {l: 1e-9 for l in curves}, 2, 30.0))
     models = spectrum_fits.zhang_liu_registry()
     b10, ell = ic.nearest(10.0), np.arange(3, 31)
     fits = spectrum_fits.fit_models(models, ell, b10.select(ell)["C"], 0.02 + 0 * ell)
     figs.append(Z.zl_fig1(b10, ell, fits, models, {k: v[1] for k, v in spectrum_fits.ZHANG_LIU_MODELS.items()}))
+    from cranisotropy.observation import FoldedBand
+    band = FoldedBand(ell=np.arange(1, 41), mean=np.full(40, 1e-9), median=np.full(40, 1e-9), levels=(0.68, 0.95),
+                      lo=np.full((2, 40), 5e-10), hi=np.full((2, 40), 2e-9))
+    fig = Z.zl_fig1_folded(b10, {"m": band}, 30)
+    assert fig.axes[0].has_data()
+    plt.close(fig)
     figs.append(Z.taylor_content({"a": np.ones((2, 5)), "b": np.ones((2, 5))}, 2))
     rows = np.array([[0.5, 1, 1.0, 1.0], [0.5, 2, 0.5, 0.5]])
     figs.append(Z.eq7_check(rows, [0.5], 1e-10))
@@ -97,3 +106,15 @@ def test_chapter_figures_draw(ic):
     for fig in figs:
         assert fig.axes and all(ax.has_data() for ax in fig.axes if ax.get_label() != "<colorbar>")
         plt.close(fig)
+
+
+def test_folded_models_figure(ic):
+    from cranisotropy import observation as O
+    from cranisotropy.plotting import ahlers2014 as A
+    resp = O.response(lmax=40, lmax_sky=60, nside=None)
+    cl = np.r_[0.0, 1e-7 * 18.0 / ((2 * np.arange(1, 61) + 1) * (np.arange(1, 61) + 1) * (np.arange(1, 61) + 2))]
+    band = O.folded_band(resp, cl, 1e-11, n_draws=200, rng=np.random.default_rng(0))
+    fig = A.folded_models(ic.nearest(20.0), {"eq21": band}, {"eq21": dict(color="C3", label="Eq. 21")})
+    ax = fig.axes[0]
+    assert "Eq. 21" in ax.get_legend_handles_labels()[1] and ax.get_xscale() == "log"
+    plt.close(fig)

@@ -40,6 +40,19 @@ def test_gradient_matches_finite_difference(field):
     assert np.allclose(np.ravel(fd), field.gradient(r)[0], rtol=1e-6, atol=1e-8)
 
 
+def test_gradient_equals_sum_of_legendre_derivatives():
+    """All terms at once (Horner, power series) = term by term (numpy's Legendre series)."""
+    fld = remap.random_field(1, 6, 2, rng=np.random.default_rng(8))
+    r = np.random.default_rng(2).standard_normal((50, 3))
+    r /= np.linalg.norm(r, axis=1, keepdims=True)
+    expected = np.zeros((50, 3))
+    for l, a, c in zip(fld.degrees, fld.axes, fld.coeffs):
+        dleg = np.polynomial.legendre.legder(np.eye(l + 1)[l])
+        expected += c * np.polynomial.legendre.legval(r @ a, dleg)[:, None] * a
+    assert np.allclose(fld.gradient(r), expected, rtol=1e-12, atol=1e-12)
+    assert fld.gradient(r).shape == (50, 3)
+
+
 def test_remap_conserves_second_moment(field):
     f = lambda r: r[:, 2]
     g = remap.remap(f, 16, field, 1.0, dt=0.02)

@@ -63,25 +63,13 @@ def test_models_fit_and_tie_break(ic):
     assert set(rec) == {"params", "errors", "errors_scaled", "chi2", "dof", "rms_dex", "aic", "bic", "aic_rss", "bic_rss"}
 
 
-def test_sigma_conventions_are_scalings(ic):
+def test_single_ell_sigma_and_amplitude_linearity(ic):
+    models = sf.zhang_liu_registry()
     b = ic.nearest(10.0)
     ell = np.arange(3, 31)
-    rows = sf.sigma_conventions(ell, b.select(ell)["C"], data.log10_errors(b, ell), gamma=5 / 3, lam_pc=10.0, g=4.7,
-                                f_sky=1 / 3)
-    assert len(rows) == 16
-    base = rows[0]["sigma"]
-    for r in rows:
-        expect = base * (np.sqrt(3) if r["fsky"] else 1) / (np.sqrt(2) if r["half"] else 1) \
-            / (np.sqrt(2 / 3) if r["sigma_def"] == "tail" else 1) * 4.7 / r["g"]
-        assert r["sigma"] == pytest.approx(expect, rel=1e-6)
-
-
-def test_range_scan_and_model_table(ic):
-    models = sf.zhang_liu_registry()
-    rows = sf.fit_range_scan(ic.nearest(10.0), [(3, 30), (3, 20)], models)
-    assert [r["hi"] for r in rows] == [30, 20] and all(r["gamma"] > 5 / 3 for r in rows)
-    table = sf.model_table(ic, models, nsigma=2)
-    assert len(table) == 9 and table[-1]["fits"] is None
-    t = table[0]
-    assert set(t["fits"]) == set(models) and t["threshold_dex"] == pytest.approx(sf.box_threshold_dex(ic.bins[0], t["ell"]))
-    assert all(f["holds"] == (f["rms_dex"] <= t["threshold_dex"]) for f in t["fits"].values())
+    one = sf.single_ell_sigma(models["convection"], ell, b.select(ell)["C"])
+    assert one.shape == (28,) and one[0] > one[-1] > 0                 # the data fall faster than l^(-8/3)
+    with pytest.raises(ValueError, match="sigma"):
+        sf.single_ell_sigma(models["a14"], ell, b.select(ell)["C"])
+    assert sf.amplitude_linearity(models["am15b"], [1e-9, 0.7], ell) < 1e-14
+    assert sf.amplitude_linearity(models["convection"], [10.0], ell) == pytest.approx(9.0)   # C ~ sigma^2, not linear

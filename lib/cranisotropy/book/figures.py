@@ -127,7 +127,7 @@ def save(
     parameters: dict | None = None,
     original: str | None = None,
     differences: str | None = None,
-) -> dict:
+) -> None:
     """Write ``fig`` as PNG and PDF under ``_build/figures/``, enter it in the manifest, show the
     PNG in the notebook and close the figure (a ``plt.show()`` after it shows nothing more).
 
@@ -169,7 +169,7 @@ def save(
     with _locked_manifest() as manifest:
         manifest[fig_id] = entry
     _show_saved(fig, png)
-    return entry
+    # returns nothing, so that a save as a cell's last line prints nothing on the page
 
 
 def _png_size(png: Path) -> tuple[int, int]:
@@ -189,7 +189,8 @@ def _show_saved(fig, png: Path) -> None:
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
         width, _ = _png_size(png)
-        scale = mpl.rcParams["figure.dpi"] / mpl.rcParams["savefig.dpi"]
+        save_dpi = mpl.rcParams["savefig.dpi"]
+        scale = 1.0 if save_dpi == "figure" else mpl.rcParams["figure.dpi"] / float(save_dpi)
         display(Image(data=png.read_bytes(), format="png", width=int(round(width * scale))))
     plt.close(fig)
 

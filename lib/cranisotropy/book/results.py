@@ -149,7 +149,8 @@ class ChapterResults:
 
     # -- values ----------------------------------------------------------------------------
     def record(self, key: str, value, *, unit: str | None = None, note: str | None = None):
-        """Store ``value`` under ``key`` (with optional unit and note) and return it."""
+        """Store ``value`` under ``key`` (with optional unit and note); returns nothing, so that a
+        cell may end with it without printing anything."""
         entry = {"value": _jsonable(value)}
         if unit:
             entry["unit"] = unit
@@ -157,18 +158,24 @@ class ChapterResults:
             entry["note"] = note
         self.data["values"][key] = entry
         self.write()
-        return value
 
     def glue(self, key: str, value, fmt: str = ".3g", *, unit: str | None = None, note: str | None = None):
-        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose."""
+        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose;
+        returns nothing (a cell may end with it without printing anything)."""
         self.record(key, value, unit=unit, note=note)
         text = format(value, fmt) if fmt else str(value)
         try:
             from myst_nb import glue as _glue
         except ImportError:  # a reader's plain Jupyter without myst-nb: nothing to glue into
-            return value
+            return
         _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
-        return value
+
+    def glue_many(self, values: dict, fmt: str = ".3g") -> None:
+        """:meth:`glue` each ``key: value`` of ``values``; a value may be a ``(value, fmt)`` pair,
+        otherwise ``fmt`` applies. Returns nothing."""
+        for key, val in values.items():
+            v, f = val if isinstance(val, tuple) and len(val) == 2 and isinstance(val[1], str) else (val, fmt)
+            self.glue(key, v, f)
 
     # -- data products -------------------------------------------------------------------
     def product(self, name: str, data) -> Path:
@@ -260,14 +267,16 @@ class ChapterResults:
 
     def judge(self, cid: str, *, statistic=None, uncertainty=None, description: str = "", p_value=None,
                false_rejection: dict | None = None, power: dict | None = None, values: dict | None = None,
-               figure: str | None = None) -> None:
+               figure: str | None = None, precondition: bool | None = None, reason: str = "") -> None:
         """Judge the registered claim ``cid`` (``book/claims/``) by its registered rule.
 
         ``statistic`` (with its ``uncertainty`` and a ``description`` of what it is) is the number the
         rule decides on; a ``p_value`` rule also needs ``p_value``, ``false_rejection`` (``{"rate",
         "n_mocks", "nominal"}``, measured on mocks of the claim itself) and ``power`` (``{"alternative":
         text, "rate": r, "n_mocks": n}`` or ``{"none": reason}``), which every data-based claim
-        states.  ``values`` are further numbers worth keeping with the verdict.  The record (the
+        states.  ``values`` are further numbers worth keeping with the verdict.  A rule registered
+        with a precondition needs ``precondition`` (measured: True or False) and, when it fails, a
+        ``reason`` in words (the verdict is then "not testable").  The record (the
         registry entry, the statistic and the verdict) goes into the results file; nothing is returned
         (a cell may end with it without printing anything).
         """
@@ -279,12 +288,17 @@ class ChapterResults:
         claim = registry[cid]
         if claim.chapter != self.chapter:
             raise ValueError(f"claim {cid} is registered for chapter {claim.chapter!r}, not {self.chapter!r}")
-        verdict = claims.decide(claim, statistic, uncertainty, p_value)
+        verdict = claims.decide(claim, statistic, uncertainty, p_value, precondition)
         rec = {"id": cid, "paper": claim.paper, "where": claim.where, "quote": claim.quote, "test": claim.test,
                "kind": claim.kind, "criterion": claim.describe(), "rule": _jsonable(claim.criterion),
                "statistic": {"value": _jsonable(statistic), "uncertainty": _jsonable(uncertainty),
                              "description": description},
                "verdict": verdict, "chapter": self.chapter, "section": claim.section}
+        if claim.criterion.get("precondition"):
+            if not precondition and not reason:
+                raise ValueError(f"claim {cid}: its precondition failed: say why (reason=...)")
+            rec["precondition"] = {"text": claim.criterion["precondition"], "met": bool(precondition),
+                                   "reason": reason}
         for key, val in (("p_value", p_value), ("false_rejection", false_rejection), ("power", power),
                          ("values", values), ("figure", figure), ("note", claim.note or None)):
             if val is not None:
@@ -295,6 +309,23 @@ class ChapterResults:
         self.data.setdefault("verdicts", [])
         self.data["verdicts"] = [v for v in self.data["verdicts"] if v["id"] != cid] + [rec]
         self.write()
+        try:                      # the verdict for the prose: {glue:text}`verdict-<id>`
+            from myst_nb import glue as _glue
+        except ImportError:
+            return
+        _glue(f"verdict-{cid}", verdict, display=False)
+
+    def verdict_table(self, *, p_value: bool | None = None):
+        """The verdicts this chapter recorded, as a table (claim, where, statistic[, p], verdict)."""
+        from .tables import table
+
+        recs = self.data.get("verdicts", [])
+        if p_value is None:
+            p_value = any(v.get("p_value") is not None for v in recs)
+        header = ["claim", "where", "statistic"] + (["p"] if p_value else []) + ["verdict"]
+        rows = [[f"`{v['id']}`", v["where"], v["statistic"]["value"]]
+                + ([v.get("p_value")] if p_value else []) + [f"**{v['verdict']}**"] for v in recs]
+        return table(header, rows, formats=[None, None, ".3g"] + ([".3g"] if p_value else []) + [None])
 
 
 

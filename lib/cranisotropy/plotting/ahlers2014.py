@@ -168,6 +168,25 @@ def ahlers_fig1(b, fit_mask, shapes: dict, amp: dict, amp_c1: dict, nuT):
     return fig
 
 
+def folded_models(b, bands: dict, styles: dict):
+    """The energy bin ``b`` (points with error bars, boxes, noise bands) with models folded through
+    the observation (``bands``: name -> :class:`cranisotropy.observation.FoldedBand`, drawn as the
+    median and the central 68 % and 95 % bands; ``styles``: name -> dict(color, label)): the
+    forward-folded counterpart of Fig. 1 (``hierarchy-folded``)."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.6))
+    plot_icecube_bin(ax, b, boxes=True, label=f"IceCube 12 yr, {b.label} (digitised)")
+    for name, band in bands.items():
+        st = styles[name]
+        ax.fill_between(band.ell, band.lo[-1], band.hi[-1], color=st["color"], alpha=0.10, lw=0)
+        ax.fill_between(band.ell, band.lo[0], band.hi[0], color=st["color"], alpha=0.22, lw=0)
+        ax.plot(band.ell, band.median, color=st["color"], lw=1.4, label=st["label"])
+    ax.set_xscale("log")
+    ax.set_xlim(0.9, 42)
+    ax.set_ylim(1e-12, 1e-6)
+    ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
 def partial_sky_variance(ratio_mc, ratio_err, ratio_exact, cv_full, bands, band_ratio, *, n_real, dec_max, fsky, nside):
     """Scatter of the cut-sky spectrum in units of the estimate 2/((2l+1) f_sky): Monte Carlo,
     exact, the full-sky control and band powers (``partial-sky-variance``); arrays indexed by l

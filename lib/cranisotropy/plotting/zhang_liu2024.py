@@ -132,6 +132,26 @@ def zl_fig1(b, ell, fits: dict, models: dict, labels: dict):
     return fig
 
 
+def zl_fig1_folded(b, bands: dict, ell_max: int):
+    """The forward-folded counterpart of Fig. 1 (``zhang-liu2024-fig1-folded``): the energy bin ``b`` (points
+    with their error bars and boxes, noise bands) and, for each model (label -> :class:`FoldedBand` of its
+    best fit), what IceCube would report: the median and the central 68 % and 95 % intervals."""
+    fig, ax = plt.subplots(figsize=(6.6, 4.6))
+    plot_icecube_bin(ax, b, boxes=True, label="IceCube 12 yr (digitised)")
+    for i, (label, band) in enumerate(bands.items()):
+        c = f"C{i}"
+        ax.fill_between(band.ell, band.lo[1], band.hi[1], color=c, alpha=0.10, lw=0)
+        ax.fill_between(band.ell, band.lo[0], band.hi[0], color=c, alpha=0.22, lw=0)
+        ax.plot(band.ell, band.median, color=c, lw=1.4, label=label)
+    ax.axvline(ell_max + 0.5, color="0.5", lw=0.7)
+    ax.set_xscale("log")
+    ax.set_xlim(0.9, 42)
+    ax.set_ylim(1e-12, 3e-7)
+    ax.set_title(f"IceCube 12 yr, {b.label}: convection models folded through the observation", fontsize=10)
+    ax.legend(fontsize=7.5, loc="lower left")
+    return fig
+
+
 def energy_data_panel(ax, d: dict, l: int, noise_sigma: int):
     """C_l(E) of the energy bins on ``ax``: filled above the noise band, open below, and the
     band's upper edge (``d`` from :func:`cranisotropy.energy_dependence.bin_arrays`)."""
@@ -164,23 +184,22 @@ def energy_power_law(d: dict, ells, E_grid, curves: dict, E_fit: float, exponent
     return fig
 
 
-def energy_slopes(slopes: list, split_TeV: float):
-    """Measured energy slopes per multipole below (filled) and above (open) the split energy,
-    against 2/9 and 1/3 (``zl-energy-slopes``); rows of
-    :func:`cranisotropy.energy_dependence.energy_slopes`."""
-    lv = np.array([r["ell"] for r in slopes], dtype=float)
-    get = lambda k: np.array([r[k] for r in slopes])  # noqa: E731
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.errorbar(lv - 0.12, get("slope_low"), yerr=get("err_low"), fmt="o", color="C0", ms=4, label=f"13–{split_TeV:g} TeV")
-    ax.errorbar(lv + 0.12, get("slope_high"), yerr=get("err_high"), fmt="o", mfc="none", color="C3", ms=4,
-                label=f"> {split_TeV:g} TeV")
-    ax.axhline(2 / 9, color="k", ls="--", lw=1, label=r"$E^{2/9}$ (Kolmogorov, $\delta=1/3$)")
-    ax.axhline(1 / 3, color="k", ls=":", lw=1, label=r"$E^{1/3}$ (Kraichnan, $\delta=1/2$)")
-    ax.axhline(0, color="0.5", lw=0.6)
-    ax.set_xlabel(r"multipole $\ell$")
-    ax.set_ylabel(r"$d\log\widetilde{C}_\ell/d\log E$")
-    ax.set_ylim(-2.5, 3.0)
-    ax.legend(fontsize=8, ncol=2, loc="upper left")
+def folded_energy_slopes(panels: dict):
+    """Per multipole, the measured energy slope d log C~_l / d log E against the slopes that mocks of the
+    null "one common slope" give (mean and 1 sigma band), one panel per energy range: ``panels`` maps a
+    title to (ell, data slopes, mock mean, mock sd)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), squeeze=False)
+    for ax, (title, (ell, slopes, mean, sd)) in zip(axes[0], panels.items()):
+        ax.fill_between(ell, mean - sd, mean + sd, color="C0", alpha=0.25, lw=0, label="mocks of the null (1$\\sigma$)")
+        ax.plot(ell, mean, color="C0", lw=1.2)
+        ax.plot(ell, slopes, "ko", ms=4, label="IceCube 12 yr (digitised)")
+        ax.axhline(2 / 9, color="C2", ls="--", lw=1, label="2/9 (Kolmogorov scattering)")
+        ax.axhline(1 / 3, color="C3", ls=":", lw=1, label="1/3 (Kraichnan)")
+        ax.set_xlabel(r"multipole $\ell$")
+        ax.set_title(title, fontsize=10)
+    axes[0, 0].set_ylabel(r"$d\log\widetilde C_\ell/d\log E$")
+    axes[0, 0].legend(fontsize=7.5)
+    fig.tight_layout()
     return fig
 
 
