@@ -69,7 +69,9 @@ from .observation import Response, folded_band, pseudo_cl_moments, pseudo_cl_moc
 from .spectral_models import SpectralModel
 
 __all__ = ["DIGITISATION_DEX", "N_MOMENT_MOCKS", "N_REFERENCE_MOCKS", "profile_chi2", "profile_interval", "BinData", "bin_data", "low_multipoles_free", "folded_moments", "fit_bin",
-           "tabulated", "reference_spectrum", "reference_moments", "mock_chi2", "mock_p_value", "simulate_bin", "assess", "mock_data", "comparison_record", "calibrate_rule", "delta_aic", "delta_aic_table", "verdict_table"]
+           "tabulated", "reference_spectrum", "reference_moments", "mock_chi2", "mock_p_value", "simulate_bin", "assess", "mock_data", "comparison_record", "calibrate_rule", "delta_aic",
+           "MODEL_LABELS", "FIT_OPTIONS", "tabulation_error", "tabulation_check", "Comparison", "rule_record",
+           "compare_models", "folded_bands", "calibrate_rules", "Flagged", "delta_aic_rows", "verdict_rows"]
 
 #: Digitisation precision of the markers (dex), data/icecube12yr/README.md.
 DIGITISATION_DEX = 0.012
