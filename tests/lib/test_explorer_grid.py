@@ -44,3 +44,11 @@ def test_best_amplitude_recovers_the_amplitude(resp):
         X.best_amplitude(co, ell, data[:-1])
     with pytest.raises(ValueError, match="data"):
         X.best_amplitude(co, ell, -data)
+
+
+def test_alpha_is_exact_under_large_noise(resp):
+    """alpha is the noise-free variance itself, also where the noise dominates (no cancellation)."""
+    shape = np.r_[0.0, 1.0 / np.arange(1, 31) ** 4]
+    co = X.folded_coefficients(resp, shape, 1e3)
+    _, v = O.pseudo_cl_moments(resp, shape, 0.0)
+    assert np.allclose(co["alpha"], np.diag(v), rtol=1e-12, atol=0)
