@@ -44,7 +44,7 @@ from scipy import stats
 from . import validate
 
 __all__ = ["RejectionRate", "rejection_rate", "false_rejection_rate", "power", "consistent_with_nominal",
-           "GoodnessOfFitRule", "goodness_of_fit_decider"]
+           "GoodnessOfFitRule", "goodness_of_fit_decider", "calibration_check"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,27 @@ def consistent_with_nominal(rate: RejectionRate, nominal: float) -> float:
     if not 0 < nominal < 1:
         raise ValueError(f"nominal must lie in (0, 1), got {nominal!r}")
     return float(stats.binomtest(rate.rejected, rate.n, nominal).pvalue)
+
+
+def calibration_check(per_model: dict, *, threshold: float = 1e-3) -> dict:
+    """The check that every measured false-rejection rate agrees with the nominal level: each entry of
+    ``per_model`` (name -> dict with ``rate`` and ``binomial_p_vs_nominal``, the two-sided binomial
+    p-value of :func:`consistent_with_nominal`) has that p-value above ``threshold``.  Returns
+    ``{"condition", "detail", "per_model": {name: rate}}`` (a chapter's ``R.check(name, **check)``).
+
+    Examples
+    --------
+    >>> calibration_check({"m @ 42 TeV": {"rate": 0.05, "binomial_p_vs_nominal": 1.0}})["condition"]
+    True
+    """
+    if not isinstance(per_model, dict) or not per_model:
+        raise ValueError("per_model must be a non-empty dict of name -> {rate, binomial_p_vs_nominal}")
+    threshold = validate.finite("threshold", threshold, allow_array=False)
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
+    return {"condition": all(v["binomial_p_vs_nominal"] > threshold for v in per_model.values()),
+            "detail": f"the false-rejection rate agrees with the nominal alpha (two-sided binomial test, p > {threshold:g})",
+            "per_model": {k: v["rate"] for k, v in per_model.items()}}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,12 @@ def folded_coefficients(resp, shape, noise: float) -> dict:
     """A_l, alpha_l, beta_l of the shape ``shape`` (full-sky C_l per unit amplitude, from l = 0)
     and N_l, c_l of white noise of power ``noise``, for l = 0..lmax.
 
+    With s^m_l = sum_l' (K^m_ll')^2 S_l' (the diagonal of the per-m covariance of a unit amplitude,
+    Eq. 2 of :mod:`cranisotropy.observation`) and k^m_l = K^m_ll, for m >= 1:
+    A_l = 2 sum_m s^m_l/(2l+1), alpha_l = 4 sum_m (s^m_l)^2/(2l+1)^2, beta_l = 8 N sum_m s^m_l k^m_l/(2l+1)^2,
+    N_l = 2 N sum_m k^m_l/(2l+1), c_l = 4 N^2 sum_m (k^m_l)^2/(2l+1)^2 (Eq. 3 there).  ``shape`` may
+    also be a 2-D array, one shape per row: every coefficient then gains that leading axis.
+
     Examples
     --------
     >>> import numpy as np
@@ -39,13 +45,18 @@ def folded_coefficients(resp, shape, noise: float) -> dict:
     """
     shape = np.asarray(validate.nonnegative("shape", shape), dtype=float)
     noise = validate.nonnegative("noise", noise, allow_array=False)
-    m0, v0 = observation.pseudo_cl_moments(resp, np.zeros_like(shape), noise)
-    m1, v1 = observation.pseudo_cl_moments(resp, shape, noise)
-    m2, v2 = observation.pseudo_cl_moments(resp, 2.0 * shape, noise)
-    d0, d1, d2 = np.diag(v0), np.diag(v1), np.diag(v2)
-    alpha = (d2 - 2 * d1 + d0) / 2.0
-    beta = d1 - d0 - alpha
-    return {"A": m1 - m0, "alpha": alpha, "beta": beta, "N": m0, "c": d0}
+    if shape.ndim not in (1, 2) or shape.shape[-1] > resp.lmax_sky + 1:
+        raise ValueError(f"shape must be 1-D or 2-D with at most lmax_sky + 1 = {resp.lmax_sky + 1} multipoles, "
+                         f"got shape {shape.shape}")
+    L = resp.lmax + 1
+    K = resp.coupling[1:, :, : shape.shape[-1]]                       # [m, l, l'], m >= 1
+    s = np.einsum("mlk,...k->...ml", K**2, shape)                     # s^m_l per shape
+    k = np.einsum("mll->ml", resp.coupling[1:, :, :L])                # k^m_l
+    two_l1 = 2 * np.arange(L) + 1.0
+    return {"A": 2 * s.sum(axis=-2) / two_l1, "alpha": 4 * (s**2).sum(axis=-2) / two_l1**2,
+            "beta": 8 * noise * (s * k).sum(axis=-2) / two_l1**2,
+            "N": np.broadcast_to(2 * noise * k.sum(axis=0) / two_l1, s.shape[:-2] + (L,)).copy(),
+            "c": np.broadcast_to(4 * noise**2 * (k**2).sum(axis=0) / two_l1**2, s.shape[:-2] + (L,)).copy()}
 
 
 def lognormal_dex(mean, var) -> np.ndarray:
@@ -62,18 +73,19 @@ def best_amplitude(co: dict, ell, data, *, bounds=(1e-14, 1e2), sigma_dex: float
     if d.shape != ell.shape:
         raise ValueError(f"data and ell must have the same shape, got {d.shape} and {ell.shape}")
     A, al, be, N, c = (np.asarray(co[k])[ell] for k in ("A", "alpha", "beta", "N", "c"))
+    logd = np.log10(d)
 
-    def chi2(log_a):
-        a = 10.0**log_a
+    def chi2(log_a):                    # log_a: a scalar, or an array of amplitudes along a new last axis
+        a = 10.0 ** np.asarray(log_a)[..., None]
         m = a * A + N
         s = lognormal_dex(m, np.maximum(al * a * a + be * a + c, 0.0))
-        return float(np.sum((np.log10(d) - np.log10(m)) ** 2 / (s**2 + sigma_dex**2)))
+        return np.sum((logd - np.log10(m)) ** 2 / (s**2 + sigma_dex**2), axis=-1)
 
     lo, hi = np.log10(bounds[0]), np.log10(bounds[1])
     grid = np.linspace(lo, hi, 81)
-    k = int(np.argmin([chi2(g) for g in grid]))
+    k = int(np.argmin(chi2(grid)))
     a0, a1 = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
-    res = optimize.minimize_scalar(chi2, bounds=(a0, a1), method="bounded", options={"xatol": 1e-6})
+    res = optimize.minimize_scalar(lambda x: float(chi2(x)), bounds=(a0, a1), method="bounded", options={"xatol": 1e-6})
     return float(10.0**res.x)
 
 
@@ -130,7 +142,8 @@ def build(resp, bins, noise: dict, *, nuT, gammas, lam_pc: float = 10.0, g: floa
         sel = np.asarray(b.ell)
         data = np.asarray(b.C, dtype=float)
         for key, shapes, bounds in (("ahlers", shapes_a, (1e-10, 1e-4)), ("zl", shapes_z, (1.0, 1e6))):
-            cos = [folded_coefficients(resp, s, N) for s in shapes]
+            every = folded_coefficients(resp, np.array(shapes), N)          # all shapes at once
+            cos = [{k: v[i] for k, v in every.items()} for i in range(len(shapes))]
             best = [best_amplitude(co, sel, data, bounds=bounds) for co in cos]
             if key == "zl":
                 best = [float(np.sqrt(a)) for a in best]

@@ -58,17 +58,20 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import linalg, stats
 
 from . import fit, validate
-from .observation import Response, pseudo_cl_moments, pseudo_cl_mocks
+from .observation import Response, folded_band, pseudo_cl_moments, pseudo_cl_mocks
 from .spectral_models import SpectralModel
 
 __all__ = ["DIGITISATION_DEX", "N_MOMENT_MOCKS", "N_REFERENCE_MOCKS", "profile_chi2", "profile_interval", "BinData", "bin_data", "low_multipoles_free", "folded_moments", "fit_bin",
-           "tabulated", "reference_spectrum", "reference_moments", "mock_chi2", "mock_p_value", "simulate_bin", "assess", "mock_data", "comparison_record", "calibrate_rule", "delta_aic", "delta_aic_table", "verdict_table"]
+           "tabulated", "reference_spectrum", "reference_moments", "mock_chi2", "mock_p_value", "simulate_bin", "assess", "mock_data", "comparison_record", "calibrate_rule", "delta_aic",
+           "MODEL_LABELS", "FIT_OPTIONS", "tabulation_error", "tabulation_check", "Comparison", "rule_record",
+           "compare_models", "folded_bands", "calibrate_rules", "Flagged", "delta_aic_rows", "verdict_rows"]
 
 #: Digitisation precision of the markers (dex), data/icecube12yr/README.md.
 DIGITISATION_DEX = 0.012
@@ -201,16 +204,31 @@ def _rng(rng) -> np.random.Generator:
     return rng
 
 
+@functools.lru_cache(maxsize=64)
+def _ells(lo: int, hi: int) -> np.ndarray:
+    """np.arange(lo, hi + 1), read-only and built once (the fits evaluate models thousands of times)."""
+    out = np.arange(lo, hi + 1)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _rows(resp: Response, lo: int, hi: int):
+    """Rows l = lo..hi of the response's mean matrix and unit-noise mean (read-only views)."""
+    return resp.mean_matrix[lo: hi + 1], resp.noise_mean[lo: hi + 1]
+
+
 def _sky(model, theta, lmax):
     """model.spectrum(lmax, *theta) without re-validating (inside fits: theta within the bounds)."""
     out = np.zeros(lmax + 1)
-    out[model.ell_min:] = model.function(np.arange(model.ell_min, lmax + 1), *theta)
+    out[model.ell_min:] = model.function(_ells(model.ell_min, lmax), *theta)
     return out
 
 
 def _linear_mean(resp, model, theta, data):
     """<C~_l>(theta) at data.ell: M C(theta) + N <C~ of unit noise>."""
-    return resp.mean_matrix[data.ell] @ _sky(model, theta, resp.lmax_sky) + data.noise * resp.noise_mean[data.ell]
+    M, noise_mean = _rows(resp, int(data.ell[0]), int(data.ell[-1]))
+    return M @ _sky(model, theta, resp.lmax_sky) + data.noise * noise_mean
 
 
 def simulate_bin(resp: Response, model: SpectralModel, theta, data: BinData, n: int,
@@ -514,6 +532,15 @@ def tabulated(model: SpectralModel, lmax: int, grid, *, amplitude_at: int | None
         table = table - table[:, [amplitude_at - model.ell_min]]
     spline = CubicSpline(np.log(g), table, axis=0)
     lo, hi = g[0], g[-1]
+    recent: dict = {}        # f_l at the last few q: a fit varies the amplitude at fixed q (Jacobian, profiles)
+
+    def shape(q):
+        f = recent.get(q)
+        if f is None:
+            if len(recent) >= 8:
+                recent.pop(next(iter(recent)))
+            f = recent[q] = np.exp(spline(np.log(q)))
+        return f
 
     def function(ell_eval, amplitude, q):
         if not lo <= q <= hi:
@@ -521,7 +548,7 @@ def tabulated(model: SpectralModel, lmax: int, grid, *, amplitude_at: int | None
         ell_eval = np.asarray(ell_eval)
         if np.any(ell_eval > lmax):
             raise ValueError(f"the table of {model.name!r} stops at l = {lmax}")
-        return amplitude * np.exp(spline(np.log(q)))[ell_eval - model.ell_min]
+        return amplitude * shape(float(q))[ell_eval - model.ell_min]
 
     params = model.params if amplitude_at is None else (f"C_{amplitude_at}", model.params[1])
     lo_b, hi_b = model.bounds_for(np.arange(model.ell_min, model.ell_min + 2))
@@ -722,51 +749,390 @@ def delta_aic(records) -> dict:
     return {lab: {m: a - min(d.values()) for m, a in d.items()} for lab, d in out.items()}
 
 
-def delta_aic_table(records, *, models=None, fmt: str = ".1f", fail_mark: str = "") -> str:
-    """Markdown table of delta-AIC: one row per energy bin, one column per model.
+#: How the comparison's models are named in its tables and figures (the letters of issue 14; (f), the
+#: test-particle steady state, joins once the spectral-model registry holds it).
+MODEL_LABELS = {
+    "hierarchy": "(a) Eq. 20", "eq21": "(b) Eq. 21", "convection": "(c) convection", "power-law": "(d) power law",
+    "broken-power-law": "(e) broken p.l.", "testparticle": "(f) test particles", "noise-only": "(g) noise only",
+    "am15a": "AM15 (a)", "am15b": "AM15 (b)",
+}
 
-    ``fail_mark`` (e.g. a dagger) is appended to the entries whose record has ``"fits": False``.
+#: Keyword arguments of :func:`fit_bin` for the comparison's models: stage-1 starting points on both
+#: sides of the likelihood's secondary minima, and the grid of half-integer multipoles on which the
+#: break of the broken power law is profiled (the likelihood has kinks at integer l).
+FIT_OPTIONS = {
+    "hierarchy": {"starts": ({"nuT": 0.2}, {"nuT": 2.0})},
+    "power-law": {"starts": ({"slope": -1.0}, {"slope": -3.0})},
+    "broken-power-law": {"profile": ("l_break", np.r_[1.5:10.5:1.0, 12.5, 15.5, 19.5, 24.5, 30.5])},
+    "convection": {"starts": ({"sigma": 10.0}, {"sigma": 100.0})},
+    "am15a": {"starts": ({"beta": 0.05}, {"beta": 0.5})},
+    "am15b": {"starts": ({"beta": 0.3}, {"beta": 1.5})},
+}
+
+
+def tabulation_error(table: SpectralModel, exact: SpectralModel, lmax: int, grid, *, every: int = 10) -> float:
+    """Largest relative error of a :func:`tabulated` model against the exact one, between its nodes.
+
+    Compared at the geometric midpoints of every ``every``-th pair of neighbouring nodes of ``grid``
+    (the table's grid), over l = 1..lmax where the exact C_l exceeds 1e-30 C_1; the amplitude of the
+    table is matched to the exact spectrum (its C_{l0} when the table is normalised at l0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cranisotropy import spectral_models
+    >>> exact = spectral_models.registry()["hierarchy"]
+    >>> grid = np.logspace(-2, 1, 61)
+    >>> tabulation_error(tabulated(exact, 20, grid), exact, 20, grid) < 1e-4
+    True
     """
+    for name, m in (("table", table), ("exact", exact)):
+        if not isinstance(m, SpectralModel):
+            raise TypeError(f"{name} must be a SpectralModel, got {type(m).__name__}")
+    lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
+    every = validate.integer("every", every, minimum=1, allow_array=False)
+    g = np.atleast_1d(validate.positive("grid", grid))
+    if g.ndim != 1 or g.size < 2 or np.any(np.diff(g) <= 0):
+        raise ValueError("grid must be an increasing 1-D array of at least 2 positive values")
+    at = (table.fixed.get("tabulated") or {}).get("amplitude_at")
+    worst = 0.0
+    for q in np.sqrt(g[:-1] * g[1:])[::every]:
+        ex = exact.spectrum(lmax, 1.0, q)
+        approx = table.spectrum(lmax, ex[at] if at else 1.0, q)
+        ok = ex[1:] > 1e-30 * ex[1]
+        worst = max(worst, float(np.max(np.abs(approx[1:] / ex[1:] - 1)[ok])))
+    return worst
+
+
+def tabulation_check(table: SpectralModel, exact: SpectralModel, lmax: int, grid, *, tolerance: float = 1e-4) -> dict:
+    """The check that a :func:`tabulated` model agrees with the exact one between its nodes
+    (:func:`tabulation_error` below ``tolerance``), as ``{"condition", "detail", "max_rel_err"}``:
+    the keyword arguments of a chapter's ``R.check(name, **check)``."""
+    tolerance = validate.positive("tolerance", tolerance, allow_array=False)
+    err = tabulation_error(table, exact, lmax, grid)
+    return {"condition": err < tolerance, "max_rel_err": err,
+            "detail": f"the tabulated {exact.name} agrees with the exact solver to {tolerance:.0e} between "
+                      "nodes".replace("e-0", "e-")}
+
+
+@dataclass
+class Comparison:
+    """Every model fitted in every energy bin (:func:`compare_models`), with the declared rule's verdicts.
+
+    Attributes
+    ----------
+    resp : Response
+        The observation the models were folded through.
+    models : dict
+        Model name -> :class:`SpectralModel` (in the order of the fits).
+    data : dict
+        Energy-bin label -> :class:`BinData` (by energy).
+    results : dict
+        (label, model name) -> :class:`cranisotropy.fit.FitResult` with its mock p-value; also
+        ``comparison[label, name]``.
+    records : list of dict
+        :func:`comparison_record` of each result plus ``fits`` and ``marginal`` (the rule's verdict
+        and whether Monte Carlo noise could flip it); :meth:`profile` adds profile intervals.
+    rule : cranisotropy.decision_rules.GoodnessOfFitRule
+    options : dict
+        The :func:`fit_bin` keyword arguments used per model.
+    n_moment_mocks : int
+    seconds : float
+        Run time of the fits, p-values included.
+    """
+
+    resp: Response = field(repr=False)
+    models: dict
+    data: dict
+    results: dict
+    records: list
+    rule: object
+    options: dict
+    n_moment_mocks: int
+    seconds: float
+
+    def __getitem__(self, key) -> fit.FitResult:
+        return self.results[key]
+
+    @property
+    def labels(self) -> list:
+        """The energy-bin labels, by energy."""
+        return list(self.data)
+
+    def fitting(self, *, model: str | None = None, label: str | None = None) -> list:
+        """The bins where ``model`` fits by the rule, or the models that fit the bin ``label``."""
+        if (model is None) == (label is None):
+            raise ValueError("give exactly one of model= and label=")
+        if model is not None:
+            return [r["label"] for r in self.records if r["model"] == model and r["fits"]]
+        return [r["model"] for r in self.records if r["label"] == label and r["fits"]]
+
+    @property
+    def n_fit(self) -> int:
+        """(energy, model) pairs that fit by the rule."""
+        return sum(r["fits"] for r in self.records)
+
+    @property
+    def n_marginal(self) -> int:
+        """Verdicts whose p-value lies within the rule's Monte Carlo error of its threshold."""
+        return sum(r["marginal"] for r in self.records)
+
+    def check_none_fit(self, labels, models) -> dict:
+        """The check that none of ``models`` fits any of the bins ``labels`` by the rule, as
+        ``{"condition", "detail", "fitting"}`` (every pair that fits in those bins)."""
+        labels, models = list(labels), list(models)
+        unknown = [x for x in labels if x not in self.data] + [m for m in models if m not in self.models]
+        if unknown:
+            raise ValueError(f"not in the comparison: {unknown}")
+        fitting = [(r["label"], r["model"]) for r in self.records if r["fits"] and r["label"] in labels]
+        return {"condition": not any(m in models for _, m in fitting), "fitting": fitting,
+                "detail": f"none of {', '.join(models)} fits the {' and '.join(labels)} bins"}
+
+    def check_increasing(self, model: str, parameter: str, labels) -> dict:
+        """The check that the best-fit ``parameter`` of ``model`` increases along the bins ``labels``,
+        as ``{"condition", "detail", <parameter>: {label: value}}``."""
+        labels = list(labels)
+        if model not in self.models or any(x not in self.data for x in labels) or len(labels) < 2:
+            raise ValueError(f"need >= 2 bins of the comparison and one of its models, got {model!r}, {labels}")
+        v = {lab: self.results[lab, model].value(parameter) for lab in labels}
+        return {"condition": bool(np.all(np.diff(list(v.values())) > 0)), parameter: v,
+                "detail": f"the best-fit {parameter} of {model} grows from {' to '.join(labels)}"}
+
+    def nearest(self, energy_TeV: float) -> str:
+        """The label of the bin whose median energy is nearest to ``energy_TeV`` (in log E)."""
+        e = validate.positive("energy_TeV", energy_TeV, allow_array=False)
+        return min(self.data, key=lambda lab: abs(np.log(self.data[lab].energy_TeV / e)))
+
+    def profile(self, model: str, parameter: str, grid, *, refine_dex: float = 0.3, refine_points: int = 25) -> list:
+        """The profile-likelihood 68 % interval (Delta chi^2 = 1 in the model's own covariance,
+        :func:`profile_chi2`, :func:`profile_interval`) of ``parameter`` in every bin.
+
+        The chi^2 is profiled on ``grid`` plus ``refine_points`` points within ``refine_dex`` dex of
+        the best fit (clipped to the grid's range).  Returns one row per bin: energy_TeV, label,
+        ``<parameter>``, ``<parameter>_error_curvature``, profile_68 [lo, hi], lower_limit_only
+        (the interval reaches the top of the grid) and fits; the interval and lower_limit_only are
+        also added to that model's records under params[parameter].
+        """
+        if model not in self.models:
+            raise ValueError(f"no model {model!r} in the comparison ({list(self.models)})")
+        g = np.atleast_1d(validate.positive("grid", grid))
+        if g.ndim != 1 or g.size < 3 or np.any(np.diff(g) <= 0):
+            raise ValueError("grid must be an increasing 1-D array of at least 3 positive values")
+        refine_dex = validate.nonnegative("refine_dex", refine_dex, allow_array=False)
+        refine_points = validate.integer("refine_points", refine_points, minimum=0, allow_array=False)
+        rows = []
+        for label, d in self.data.items():
+            res = self.results[label, model]
+            best = res.value(parameter)
+            fine = np.clip(best * np.logspace(-refine_dex, refine_dex, refine_points), g[0], g[-1])
+            values = np.unique(np.r_[g, fine])
+            iv = profile_interval(values, profile_chi2(self.resp, self.models[model], d, res, parameter, values))
+            rows.append({"energy_TeV": d.energy_TeV, "label": label, parameter: best,
+                         f"{parameter}_error_curvature": res.error(parameter), "profile_68": [iv["lo"], iv["hi"]],
+                         "lower_limit_only": bool(iv["hi_open"]), "fits": self.rule.fits(res.p_value)})
+        by_label = {r["label"]: r for r in rows}
+        for rec in self.records:
+            if rec["model"] == model:
+                row = by_label[rec["label"]]
+                rec["params"][parameter].update(profile_68=row["profile_68"], lower_limit_only=row["lower_limit_only"])
+        return rows
+
+
+def rule_record(rule, *, ell_max: int = 40, digitisation_dex: float = DIGITISATION_DEX) -> dict:
+    """The declared verdict rule as a results entry: the rule (:class:`cranisotropy.decision_rules.GoodnessOfFitRule`),
+    its alpha and mocks, and the likelihood and model comparison it applies to (:func:`compare_models`).
+
+    Examples
+    --------
+    >>> from cranisotropy.decision_rules import GoodnessOfFitRule
+    >>> rule_record(GoodnessOfFitRule(0.05, 200))["likelihood"]
+    'Gaussian in log10 C~, l = 1..40, model moments from mocks + 0.012 dex'
+    """
+    from .decision_rules import GoodnessOfFitRule
+
+    if not isinstance(rule, GoodnessOfFitRule):
+        raise TypeError(f"rule must be a decision_rules.GoodnessOfFitRule, got {type(rule).__name__}")
+    ell_max = validate.integer("ell_max", ell_max, minimum=2, allow_array=False)
+    dex = validate.nonnegative("digitisation_dex", digitisation_dex, allow_array=False)
+    return {"rule": rule.describe(), "alpha": rule.alpha, "n_mocks": rule.n_mocks,
+            "likelihood": f"Gaussian in log10 C~, l = 1..{ell_max}, model moments from mocks + {dex:g} dex",
+            "comparison": "delta AIC in the common metric of stage 1 (descriptive)"}
+
+
+def compare_models(resp: Response, models: dict, bins, noise, rule, *, rng: np.random.Generator, ell_max: int = 40,
+                   n_moment_mocks: int = N_MOMENT_MOCKS, options: dict | None = None) -> Comparison:
+    """Fit every model in every energy bin with the likelihood (1) and judge each fit by ``rule``.
+
+    For each bin of ``bins`` (:class:`cranisotropy.data.EnergyBin`, with the white-noise power
+    ``noise[label]``): its :class:`BinData` over l = 1..``ell_max``, the common metric
+    (:func:`reference_moments`), then for each model :func:`fit_bin` (with ``options[name]``,
+    default :data:`FIT_OPTIONS`) and :func:`mock_p_value` with ``rule.n_mocks`` mocks of the best fit.
+    All random numbers come from ``rng``, in that order.
+
+    Parameters
+    ----------
+    resp : Response
+    models : dict
+        Name -> :class:`SpectralModel`; each name must be the model's own ``name``.
+    bins : iterable of cranisotropy.data.EnergyBin
+    noise : mapping
+        Energy-bin label -> white-noise power N (:func:`cranisotropy.observation.calibrate_noise`).
+    rule : cranisotropy.decision_rules.GoodnessOfFitRule
+        The verdict rule, declared before the fits; its ``n_mocks`` sets the mocks behind each p-value.
+    rng : numpy.random.Generator
+    ell_max : int
+        Largest multipole fitted.
+    n_moment_mocks : int
+        Mocks behind each model's log-space mean and covariance.
+    options : dict, optional
+        Name -> :func:`fit_bin` keyword arguments (starts, profile).
+
+    Returns
+    -------
+    Comparison
+    """
+    import time
+
+    from .decision_rules import GoodnessOfFitRule
+
+    if not isinstance(resp, Response):
+        raise TypeError(f"resp must be an observation.Response, got {type(resp).__name__}")
+    if not isinstance(models, dict) or not models:
+        raise ValueError("models must be a non-empty dict of name -> SpectralModel")
+    for name, m in models.items():
+        if not isinstance(m, SpectralModel):
+            raise TypeError(f"models[{name!r}] must be a SpectralModel, got {type(m).__name__}")
+        if m.name != name:
+            raise ValueError(f"models[{name!r}] is the model {m.name!r}: key it by its own name")
+    if not isinstance(rule, GoodnessOfFitRule):
+        raise TypeError(f"rule must be a decision_rules.GoodnessOfFitRule, got {type(rule).__name__}")
+    rng = _rng(rng)
+    options = FIT_OPTIONS if options is None else options
+    t0 = time.perf_counter()
+    data, results, records = {}, {}, []
+    for b in sorted(bins, key=lambda b: b.median_energy_TeV):
+        if b.label not in noise:
+            raise ValueError(f"noise has no level for the bin {b.label!r}")
+        d = data[b.label] = bin_data(b, noise[b.label], ell_max=ell_max)
+        ref = reference_moments(resp, d, rng=rng)
+        for name, model in models.items():
+            res = fit_bin(resp, model, d, rng=rng, reference=ref, n_moment_mocks=n_moment_mocks,
+                          **options.get(name, {}))
+            res = results[b.label, name] = mock_p_value(resp, model, res, d, rule.n_mocks, rng)
+            records.append({**comparison_record(res), "fits": rule.fits(res.p_value),
+                            "marginal": rule.marginal(res.p_value)})
+    return Comparison(resp=resp, models=dict(models), data=data, results=results, records=records, rule=rule,
+                      options=options, n_moment_mocks=n_moment_mocks, seconds=time.perf_counter() - t0)
+
+
+def folded_bands(comparison: Comparison, *, levels=(0.68, 0.95), n_draws: int = 20000,
+                 rng: np.random.Generator) -> dict:
+    """(label, model) -> :func:`cranisotropy.observation.folded_band` of every best fit of ``comparison``:
+    what IceCube would report for that model at its best fit, with the bin's noise (for figures)."""
+    if not isinstance(comparison, Comparison):
+        raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
+    rng = _rng(rng)
+    resp = comparison.resp
+    return {(label, name): folded_band(resp, model.spectrum(resp.lmax_sky, *comparison[label, name].values), d.noise,
+                                       levels=levels, n_draws=n_draws, rng=rng)
+            for label, d in comparison.data.items() for name, model in comparison.models.items()}
+
+
+def calibrate_rules(comparison: Comparison, pairs, n: int, rng: np.random.Generator) -> dict:
+    """False-rejection rate of the comparison's rule, measured on ``n`` mocks of each model of ``pairs``.
+
+    ``pairs`` holds [model name, energy_TeV] pairs; each model is drawn at its best fit in the bin
+    nearest that energy and every mock goes through the whole procedure (:func:`calibrate_rule` with
+    the comparison's fit options and moment mocks).  Returns the record of the calibration:
+    nominal (alpha), false_rejection (pooled), n_mocks (pooled), per_model ({"<model> @ <label>":
+    rejected, n, rate, confidence, interval, binomial_p_vs_nominal}) and seconds.
+    """
+    import time
+
+    from .decision_rules import consistent_with_nominal
+
+    if not isinstance(comparison, Comparison):
+        raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
+    pairs = [tuple(p) for p in pairs]
+    if not pairs or any(len(p) != 2 or p[0] not in comparison.models for p in pairs):
+        raise ValueError(f"pairs must be non-empty [model, energy_TeV] pairs with models of the comparison "
+                         f"({list(comparison.models)}), got {pairs!r}")
+    rule = comparison.rule
+    t0 = time.perf_counter()
+    per_model = {}
+    for name, energy in pairs:
+        label = comparison.nearest(energy)
+        rate = calibrate_rule(comparison.resp, comparison.models[name], comparison[label, name].values, comparison.data[label],
+                              rule, n, rng, n_moment_mocks=comparison.n_moment_mocks,
+                              **comparison.options.get(name, {}))
+        per_model[f"{name} @ {label}"] = {**rate.to_dict(),
+                                          "binomial_p_vs_nominal": consistent_with_nominal(rate, rule.alpha)}
+    rejected = sum(v["rejected"] for v in per_model.values())
+    total = sum(v["n"] for v in per_model.values())
+    return {"nominal": rule.alpha, "false_rejection": rejected / total, "n_mocks": total, "per_model": per_model,
+            "seconds": time.perf_counter() - t0}
+
+
+class Flagged(float):
+    """A number that formats with a flag appended (a table cell such as ``12.3 †``); otherwise a float.
+
+    Examples
+    --------
+    >>> format(Flagged(12.345, " †"), ".1f"), float(Flagged(2.0, "*")) + 1
+    ('12.3 †', 3.0)
+    """
+
+    def __new__(cls, value, flag: str = ""):
+        out = super().__new__(cls, value)
+        out.flag = str(flag)
+        return out
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec) + self.flag
+
+
+def _records(records) -> list:
     records = list(records)
     if not records:
         raise ValueError("records must not be empty")
+    return records
+
+
+def delta_aic_rows(records, *, models=None, fail_flag: str = " †") -> list:
+    """Rows of a delta-AIC table: one per energy bin (by energy), ``[label, dAIC of each model]``.
+
+    Each delta-AIC is a :class:`Flagged` number carrying ``fail_flag`` where its record has
+    ``"fits": False`` (format it like a float: ``".1f"`` gives ``"12.3 †"``); None where the bin
+    lacks the model.  ``models`` sets the columns (default: in order of appearance).
+    """
+    records = _records(records)
     d = delta_aic(records)
     fits = {(r["label"], r["model"]): r.get("fits", True) for r in records}
     energy = {r["label"]: r["energy_TeV"] for r in records}
     models = list(models) if models is not None else list(dict.fromkeys(r["model"] for r in records))
-    head = "| energy | " + " | ".join(models) + " |"
-    rule = "|---|" + "---:|" * len(models)
-    rows = []
-    for lab in sorted(d, key=lambda k: energy[k]):
-        cells = []
-        for m in models:
-            if m not in d[lab]:
-                cells.append("")
-                continue
-            mark = fail_mark if not fits.get((lab, m), True) else ""
-            cells.append(format(d[lab][m], fmt) + mark)
-        rows.append(f"| {lab} | " + " | ".join(cells) + " |")
-    return "\n".join([head, rule, *rows])
+    return [[lab] + [Flagged(d[lab][m], "" if fits[lab, m] else fail_flag) if m in d[lab] else None
+                     for m in models]
+            for lab in sorted(d, key=lambda k: energy[k])]
 
 
-def verdict_table(records, *, models=None, marginal_mark: str = " (marginal)") -> str:
-    """Markdown table, one row per model: the energy bins where it fits and where it does not.
+def verdict_rows(records, *, models=None, labels=None, marginal_mark: str = " (marginal)") -> list:
+    """Rows of the verdict table: ``[model, bins where it fits, bins where it does not]`` per model.
 
-    Each record needs ``"fits"`` (bool, from the declared rule) besides model, label and energy_TeV;
-    a record with ``"marginal": True`` (a p-value within its Monte Carlo error of the threshold) is
-    marked with ``marginal_mark``.
+    The bins are lists of labels by energy (None when empty), a label with ``marginal_mark`` where
+    its record has ``"marginal": True`` (a p-value within its Monte Carlo error of the threshold).
+    Every record needs ``"fits"`` (the verdict of the declared rule).  ``labels`` maps model names
+    to the names shown (default: the model names).
     """
-    records = list(records)
-    if not records:
-        raise ValueError("records must not be empty")
+    records = _records(records)
     if any("fits" not in r for r in records):
         raise ValueError("every record needs a 'fits' entry (the verdict of the declared rule)")
     models = list(models) if models is not None else list(dict.fromkeys(r["model"] for r in records))
-    rows = ["| model | fits at | does not fit at |", "|---|---|---|"]
+    labels = labels or {}
+    rows = []
     for m in models:
         rs = sorted((r for r in records if r["model"] == m), key=lambda r: r["energy_TeV"])
         tag = [r["label"] + (marginal_mark if r.get("marginal") else "") for r in rs]
-        yes = ", ".join(t for t, r in zip(tag, rs) if r["fits"]) or "none"
-        no = ", ".join(t for t, r in zip(tag, rs) if not r["fits"]) or "none"
-        rows.append(f"| {m} | {yes} | {no} |")
-    return "\n".join(rows)
+        yes = [t for t, r in zip(tag, rs) if r["fits"]]
+        no = [t for t, r in zip(tag, rs) if not r["fits"]]
+        rows.append([labels.get(m, m), yes or None, no or None])
+    return rows

@@ -80,3 +80,15 @@ def test_marginal_verdicts():
     assert rule.marginal(0.05 + 1.5 * se) and rule.marginal(0.05 - 1.9 * se)
     assert not rule.marginal(0.05 + 3 * se) and not rule.marginal(0.5)
     assert rule.marginal(0.07, n_mocks=20)
+
+
+def test_calibration_check():
+    ok = D.calibration_check({"a @ 1 TeV": {"rate": 0.05, "binomial_p_vs_nominal": 0.9},
+                              "b @ 2 TeV": {"rate": 0.04, "binomial_p_vs_nominal": 0.5}})
+    assert ok["condition"] and ok["per_model"] == {"a @ 1 TeV": 0.05, "b @ 2 TeV": 0.04}
+    bad = D.calibration_check({"a @ 1 TeV": {"rate": 0.3, "binomial_p_vs_nominal": 1e-9}})
+    assert not bad["condition"]
+    with pytest.raises(ValueError, match="per_model"):
+        D.calibration_check({})
+    with pytest.raises(ValueError, match="threshold"):
+        D.calibration_check(ok["per_model"] and {"a": {"rate": 0.05, "binomial_p_vs_nominal": 1.0}}, threshold=2.0)

@@ -138,17 +138,18 @@ def test_profile_chi2_and_interval(resp, reg):
         F.profile_chi2(resp, reg["power-law"], d, res, "nuT", g)
 
 
-def test_delta_aic_table():
+def test_delta_aic_rows():
     recs = [{"label": "13 TeV", "energy_TeV": 13.0, "model": "a", "aic": 10.0},
             {"label": "13 TeV", "energy_TeV": 13.0, "model": "b", "aic": 12.5, "fits": False},
             {"label": "5 TeV", "energy_TeV": 5.0, "model": "a", "aic": 3.0}]
     assert F.delta_aic(recs) == {"13 TeV": {"a": 0.0, "b": 2.5}, "5 TeV": {"a": 0.0}}
-    table = F.delta_aic_table(recs, fail_mark="*")
-    lines = table.splitlines()
-    assert lines[0] == "| energy | a | b |" and lines[2].startswith("| 5 TeV |")
-    assert lines[3] == "| 13 TeV | 0.0 | 2.5* |"
+    rows = F.delta_aic_rows(recs, fail_flag="*")
+    assert [r[0] for r in rows] == ["5 TeV", "13 TeV"] and rows[0][2] is None
+    assert [format(x, ".1f") for x in rows[1][1:]] == ["0.0", "2.5*"]
+    assert rows[1][2] == 2.5 and isinstance(rows[1][2], F.Flagged)
+    assert F.delta_aic_rows(recs, models=["b"])[1][1:] == [2.5]
     with pytest.raises(ValueError, match="empty"):
-        F.delta_aic_table([])
+        F.delta_aic_rows([])
 
 
 def test_errors(resp, reg):
@@ -175,14 +176,16 @@ def test_errors(resp, reg):
     assert hierarchy  # the module under the table is importable
 
 
-def test_verdict_table():
+def test_verdict_rows():
     recs = [{"label": "13 TeV", "energy_TeV": 13.0, "model": "a", "fits": False},
             {"label": "5 TeV", "energy_TeV": 5.0, "model": "a", "fits": True},
             {"label": "5 TeV", "energy_TeV": 5.0, "model": "b", "fits": True}]
-    lines = F.verdict_table(recs).splitlines()
-    assert lines[2] == "| a | 5 TeV | 13 TeV |" and lines[3] == "| b | 5 TeV | none |"
+    assert F.verdict_rows(recs) == [["a", ["5 TeV"], ["13 TeV"]], ["b", ["5 TeV"], None]]
+    assert F.verdict_rows(recs, models=["b"], labels={"b": "model B"}) == [["model B", ["5 TeV"], None]]
     with pytest.raises(ValueError, match="fits"):
-        F.verdict_table([{"label": "x", "energy_TeV": 1.0, "model": "a"}])
+        F.verdict_rows([{"label": "x", "energy_TeV": 1.0, "model": "a"}])
+    with pytest.raises(ValueError, match="empty"):
+        F.verdict_rows([])
 
 
 def test_calibrate_rule(resp, reg):
@@ -204,6 +207,129 @@ def test_tabulated_amplitude_at(reg):
         F.tabulated(reg["hierarchy"], 40, np.logspace(-3, 2, 20), amplitude_at=50)
 
 
-def test_verdict_table_marks_marginal():
+def test_verdict_rows_mark_marginal():
     recs = [{"label": "5 TeV", "energy_TeV": 5.0, "model": "a", "fits": True, "marginal": True}]
-    assert F.verdict_table(recs).splitlines()[2] == "| a | 5 TeV (marginal) | none |"
+    assert F.verdict_rows(recs) == [["a", ["5 TeV (marginal)"], None]]
+
+
+# -- the whole comparison (compare_models and what the chapter draws from it) ---------------------------
+@pytest.fixture(scope="module")
+def comparison(reg):
+    from cranisotropy import decision_rules as D
+    from cranisotropy.data import load_icecube12yr
+
+    ic = load_icecube12yr()
+    resp = O.response(-20.0, nside=None, lmax=12, lmax_sky=40)
+    bins = [ic["240 TeV"], ic["13 TeV"]]                      # given out of order: sorted by energy
+    noise = {"13 TeV": 1e-11, "240 TeV": 3e-10}
+    models = {"eq21": reg["eq21"], "noise-only": reg["noise-only"]}
+    return F.compare_models(resp, models, bins, noise, D.GoodnessOfFitRule(0.05, 40), rng=np.random.default_rng(5),
+                            ell_max=12, n_moment_mocks=200)
+
+
+def test_compare_models(comparison):
+    C = comparison
+    assert C.labels == ["13 TeV", "240 TeV"] and list(C.models) == ["eq21", "noise-only"]
+    assert len(C.records) == 4 and C.seconds > 0
+    assert [(r["label"], r["model"]) for r in C.records] == [(lab, m) for lab in C.labels for m in C.models]
+    for r in C.records:
+        res = C[r["label"], r["model"]]
+        assert r["fits"] == (res.p_value >= 0.05) and 0 < res.p_value <= 1
+        assert r["chi2"] == pytest.approx(res.chi2) and r["dof"] == 12 - res.k
+    # 13 TeV lies far above the noise: noise alone cannot fit it
+    assert "noise-only" not in C.fitting(label="13 TeV")
+    assert C.n_fit == sum(r["fits"] for r in C.records) and 0 <= C.n_marginal <= 4
+    assert C.fitting(model="eq21") == [r["label"] for r in C.records if r["model"] == "eq21" and r["fits"]]
+    assert C.nearest(20.0) == "13 TeV" and C.nearest(1000.0) == "240 TeV"
+    chk = C.check_none_fit(["13 TeV"], ["noise-only"])
+    assert chk["condition"] and set(chk) == {"condition", "detail", "fitting"}
+    assert C.check_none_fit(C.labels, list(C.models))["condition"] == (C.n_fit == 0)
+    with pytest.raises(ValueError, match="exactly one"):
+        C.fitting()
+    with pytest.raises(ValueError, match="not in the comparison"):
+        C.check_none_fit(["1 PeV"], ["eq21"])
+    with pytest.raises(ValueError, match=">= 2 bins"):
+        C.check_increasing("eq21", "C1", ["13 TeV"])
+
+
+def test_compare_models_errors(resp, reg):
+    from cranisotropy import decision_rules as D
+
+    rule, rng = D.GoodnessOfFitRule(0.05, 20), np.random.default_rng(0)
+    with pytest.raises(TypeError, match="resp"):
+        F.compare_models("cap", {"eq21": reg["eq21"]}, [], {}, rule, rng=rng)
+    with pytest.raises(ValueError, match="non-empty"):
+        F.compare_models(resp, {}, [], {}, rule, rng=rng)
+    with pytest.raises(ValueError, match="own name"):
+        F.compare_models(resp, {"x": reg["eq21"]}, [], {}, rule, rng=rng)
+    with pytest.raises(TypeError, match="SpectralModel"):
+        F.compare_models(resp, {"eq21": "eq21"}, [], {}, rule, rng=rng)
+    with pytest.raises(TypeError, match="GoodnessOfFitRule"):
+        F.compare_models(resp, {"eq21": reg["eq21"]}, [], {}, 0.05, rng=rng)
+    from cranisotropy.data import load_icecube12yr
+    with pytest.raises(ValueError, match="no level"):
+        F.compare_models(resp, {"eq21": reg["eq21"]}, [load_icecube12yr()["13 TeV"]], {}, rule, rng=rng, ell_max=12)
+
+
+def test_check_increasing_can_fail(comparison):
+    C = comparison
+    up = C.check_increasing("eq21", "C1", ["13 TeV", "240 TeV"])
+    down = C.check_increasing("eq21", "C1", ["240 TeV", "13 TeV"])
+    assert up["condition"] != down["condition"] and set(up["C1"]) == {"13 TeV", "240 TeV"}
+
+
+def test_profile_rows(comparison):
+    rows = comparison.profile("eq21", "C1", np.logspace(-9, -4, 21), refine_points=5)
+    assert [r["label"] for r in rows] == comparison.labels
+    for r in rows:
+        lo, hi = r["profile_68"]
+        assert lo <= r["C1"] <= hi and isinstance(r["lower_limit_only"], bool)
+    rec = next(r for r in comparison.records if r["model"] == "eq21")
+    assert "profile_68" in rec["params"]["C1"]
+    with pytest.raises(ValueError, match="no model"):
+        comparison.profile("hierarchy", "nuT", [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="increasing"):
+        comparison.profile("eq21", "C1", [1e-8, 1e-9, 1e-7])
+
+
+def test_folded_bands(comparison):
+    bands = F.folded_bands(comparison, n_draws=500, rng=np.random.default_rng(1))
+    assert set(bands) == {(lab, m) for lab in comparison.labels for m in comparison.models}
+    b = bands["13 TeV", "eq21"]
+    assert np.all(b.lo[1] <= b.lo[0]) and np.all(b.lo[0] <= b.median) and np.all(b.median <= b.hi[0])
+    with pytest.raises(TypeError, match="Comparison"):
+        F.folded_bands({}, rng=np.random.default_rng(0))
+
+
+def test_calibrate_rules(comparison):
+    from cranisotropy import decision_rules as D
+
+    cal = F.calibrate_rules(comparison, [["eq21", 200.0]], 12, np.random.default_rng(4))
+    assert set(cal) == {"nominal", "false_rejection", "n_mocks", "per_model", "seconds"}
+    assert cal["nominal"] == 0.05 and cal["n_mocks"] == 12 and list(cal["per_model"]) == ["eq21 @ 240 TeV"]
+    entry = cal["per_model"]["eq21 @ 240 TeV"]
+    assert entry["rate"] == cal["false_rejection"] and 0 < entry["binomial_p_vs_nominal"] <= 1
+    assert D.calibration_check(cal["per_model"])["per_model"] == {"eq21 @ 240 TeV": entry["rate"]}
+    with pytest.raises(ValueError, match="pairs"):
+        F.calibrate_rules(comparison, [["hierarchy", 42.0]], 12, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="Comparison"):
+        F.calibrate_rules(None, [["eq21", 42.0]], 12, np.random.default_rng(0))
+
+
+def test_rule_record_and_tabulation_check(reg):
+    from cranisotropy import decision_rules as D
+
+    rec = F.rule_record(D.GoodnessOfFitRule(0.05, 200), ell_max=30)
+    assert rec["alpha"] == 0.05 and rec["n_mocks"] == 200 and "l = 1..30" in rec["likelihood"]
+    with pytest.raises(TypeError, match="GoodnessOfFitRule"):
+        F.rule_record(0.05)
+    grid = np.logspace(-2, 1, 61)
+    tab = F.tabulated(reg["hierarchy"], 20, grid)
+    chk = F.tabulation_check(tab, reg["hierarchy"], 20, grid)
+    assert chk["condition"] and chk["max_rel_err"] < 1e-4
+    coarse = F.tabulated(reg["hierarchy"], 20, np.logspace(-2, 1, 6))
+    assert not F.tabulation_check(coarse, reg["hierarchy"], 20, np.logspace(-2, 1, 6), tolerance=1e-6)["condition"]
+    with pytest.raises(TypeError, match="table"):
+        F.tabulation_error("t", reg["hierarchy"], 20, grid)
+    with pytest.raises(ValueError, match="increasing"):
+        F.tabulation_error(tab, reg["hierarchy"], 20, [1.0, 0.5])

@@ -185,3 +185,92 @@ def test_full_sky_scatter_quantiles():
     assert np.allclose(q[:, 2], np.quantile(draws, [0.16, 0.5, 0.84]), rtol=0.01)
     with pytest.raises(ValueError, match="probabilities"):
         O.full_sky_scatter_quantiles(3, [0.0])
+
+
+# -- the chapter's procedures (icecube_models) -----------------------------------------------------
+def test_dipole_response_and_its_checks():
+    resp = O.response(-20.0, nside=16, lmax=10, lmax_sky=47)
+    chk = O.dipole_response(resp)
+    rec = chk.record()
+    assert set(rec) == {"nside", "dec_max_deg", "equatorial_dipole_ratio", "polar_dipole_c1_ratio"}
+    assert rec["nside"] == 16 and len(rec["equatorial_dipole_ratio"]) == 9
+    assert np.allclose(chk.ratio, chk.random_ratio, rtol=1e-10)
+    assert chk.polar_c1_ratio < 1e-25
+    healpy = O.dipole_response_map(16, -20.0, 10)
+    assert np.max(np.abs(healpy.ratio - chk.ratio)) < 2e-3
+    checks = O.response_checks(chk, healpy)
+    assert set(checks) == {"dipole-ratio-from-moments", "observation-check-vs-healpy"}
+    assert all(c["condition"] for c in checks.values())
+    # a different field of view must fail the comparison
+    other = O.dipole_response_map(16, -30.0, 10)
+    assert not O.response_checks(chk, other)["observation-check-vs-healpy"]["condition"]
+    with pytest.raises(ValueError, match="map-space"):
+        healpy.random_ratio
+    with pytest.raises(TypeError, match="healpy"):
+        O.response_checks(chk, rec)
+    with pytest.raises(ValueError, match="lmax >= 10"):
+        O.dipole_response(O.response(-20.0, nside=None, lmax=8, lmax_sky=12))
+    with pytest.raises(ValueError, match="lmax"):
+        O.dipole_response_map(16, -20.0, 5)
+
+
+def test_validate_mocks_and_its_checks():
+    from dataclasses import replace
+
+    nside, lmax = 16, 8
+    resp = O.response(-20.0, nside=nside, lmax=lmax, lmax_sky=3 * nside - 1)
+    val = O.validate_mocks(resp, eq21(3 * nside - 1), 0.01, 2000, 120, np.random.default_rng(3), nside=nside)
+    assert val.ell.tolist() == list(range(1, lmax + 1)) and val.n_fast == 2000 and val.n_healpy == 120
+    assert val.corr.shape == (lmax, lmax) and np.allclose(np.diag(val.corr), 1.0)
+    checks = O.validation_checks(val)
+    assert set(checks) == {"validation-means", "validation-variances", "validation-correlations"}
+    assert all(c["condition"] for c in checks.values()), checks
+    rec = val.record()
+    assert rec["max_abs_z_fast"] == pytest.approx(np.max(np.abs(val.z_fast)))
+    # a biased mean, a wrong variance and wrong correlations are each caught
+    bad = replace(val, healpy_mean=val.healpy_mean * 1.5, healpy_var=val.healpy_var * 2.0,
+                  healpy_corr=np.eye(lmax))
+    assert not any(c["condition"] for c in O.validation_checks(bad).values())
+    with pytest.raises(TypeError, match="MockValidation"):
+        O.validation_checks(rec)
+    with pytest.raises(ValueError, match="n_healpy"):
+        O.validate_mocks(resp, eq21(3 * nside - 1), 0.01, 10, 1, np.random.default_rng(0), nside=nside)
+
+
+@pytest.fixture(scope="module")
+def data():
+    from cranisotropy.data import load_icecube12yr
+    return load_icecube12yr()
+
+
+def test_noise_levels_and_checks(data):
+    resp = O.response(-20.0, nside=64, lmax=40, lmax_sky=60)
+    bins = [data["13 TeV"], data["470 TeV"]]
+    levels = O.noise_levels(resp, bins, rng=np.random.default_rng(2), n_draws=3000)
+    assert list(levels.level) == ["13 TeV", "470 TeV"] and all(v > 0 for v in levels.level.values())
+    assert levels.rms_kept.shape == (2,) and levels.width.shape == (2, 3)
+    assert np.all(levels.rms_kept < levels.rms_removed)       # the bands carry m = 0 noise
+    assert levels.l1_residual(removed=True).shape == (2,)
+    assert -1 < levels.level_shift < 1
+    assert levels.events == pytest.approx([O.equivalent_event_count(resp, n) for n in levels.level.values()])
+    rec = levels.record()
+    assert rec["13 TeV"]["N"] == levels.level["13 TeV"] and "N_ring_means_removed" in rec["470 TeV"]
+    box = O.box_residuals_dex(bins)
+    assert box.ndim == 1 and np.sqrt(np.mean(box**2)) < 0.03
+    checks = O.noise_checks(levels, box)
+    assert set(checks) == {"noise-bands-prefer-m0-kept", "noise-bands-reproduced", "noise-event-count-order",
+                           "boxes-are-full-sky-scatter"}
+    assert checks["noise-bands-prefer-m0-kept"]["condition"] and checks["boxes-are-full-sky-scatter"]["condition"]
+    # the checks can fail: boxes 0.1 dex off, an event count a thousand times too large
+    assert not O.noise_checks(levels, box + 0.1)["boxes-are-full-sky-scatter"]["condition"]
+    assert not O.noise_checks(levels, box, n_events=1e15)["noise-event-count-order"]["condition"]
+    with pytest.raises(TypeError, match="NoiseLevels"):
+        O.noise_checks(rec, box)
+    with pytest.raises(ValueError, match="at least one"):
+        O.noise_levels(resp, [], rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="two values"):
+        O.box_residuals_dex(bins, probabilities=(0.5,))
+    with pytest.raises(TypeError, match="EnergyBin"):
+        O.box_residuals_dex([object()])
+    with pytest.raises(ValueError, match="at least one"):
+        O.box_residuals_dex([])
