@@ -124,7 +124,7 @@ def _hierarchy(ell, c1, nuT):
 
 
 def registry(*, gamma: float = 5.0 / 3.0, lam_pc: float = 10.0, g: float = 4.7,
-             sigma_def: str = "kE", half: bool = False) -> dict[str, SpectralModel]:
+             sigma_def: str = "kE", half: bool = False, testparticle=None) -> dict[str, SpectralModel]:
     """All model spectra, keyed by name, for the fixed conventions of the convection model.
 
     Parameters
@@ -137,6 +137,10 @@ def registry(*, gamma: float = 5.0 / 3.0, lam_pc: float = 10.0, g: float = 4.7,
         Compton-Getting factor of Zhang & Liu's Eq. 2.
     sigma_def, half : str, bool
         The flag-Z1 convention for the velocity dispersion (see :mod:`cranisotropy.convection`).
+    testparticle : (array_like, str), optional
+        The ratio spectrum <C_l>/<C_1> of the book's test-particle experiment, indexed by l from 0
+        (l >= 1 used, ratio[1] = 1), and a description of where it comes from: adds the model
+        "testparticle", C_l = C_1 x ratio[l], defined up to len(ratio) - 1.
 
     Returns
     -------
@@ -200,4 +204,19 @@ def registry(*, gamma: float = 5.0 / 3.0, lam_pc: float = 10.0, g: float = 4.7,
         SpectralModel("noise-only", "noise only", (), ((), ()), "isotropic sky",
                       lambda ell: np.zeros(np.shape(ell)), lambda ell, C: []),
     ]
+    if testparticle is not None:
+        ratio, origin = testparticle
+        ratio = np.asarray(validate.finite("testparticle ratio", ratio), dtype=float)
+        if ratio.ndim != 1 or ratio.size < 3 or not np.isclose(ratio[1], 1.0) or np.any(ratio[1:] <= 0):
+            raise ValueError("testparticle ratio must be 1-D, indexed by l from 0, with ratio[1] = 1 and "
+                             f"positive entries for l >= 1; got shape {ratio.shape}")
+
+        def tp_model(ell, c1):
+            ell = np.asarray(ell)
+            if np.max(ell) >= ratio.size:
+                raise ValueError(f"the test-particle spectrum stops at l = {ratio.size - 1}, asked for l = {np.max(ell)}")
+            return c1 * ratio[ell]
+
+        models.append(SpectralModel("testparticle", "test particles", ("C1",), ((0.0,), (np.inf,)),
+                                    str(origin), tp_model, guess_scale(lambda ell: ratio[ell])))
     return {m.name: m for m in models}

@@ -60,3 +60,15 @@ def test_bad_arguments_are_refused():
         MODELS["convection"].cl([1, 2], 20.0)
     with pytest.raises(ValueError, match="lam_pc must be > 0"):
         spectral_models.registry(lam_pc=-1)
+
+
+def test_testparticle_model_from_a_ratio_spectrum():
+    ratio = np.r_[0.0, hierarchy.asymptotic_ratio(np.arange(1, 51))]
+    m = spectral_models.registry(testparticle=(ratio, "a test"))["testparticle"]
+    assert m.params == ("C1",) and m.source == "a test"
+    np.testing.assert_allclose(m.cl(ELL, 2e-8), 2e-8 * hierarchy.asymptotic_ratio(ELL))
+    assert m.guess(ELL, 3e-8 * hierarchy.asymptotic_ratio(ELL)) == pytest.approx([3e-8])
+    with pytest.raises(ValueError, match="stops at l = 50"):
+        m.cl(np.arange(1, 60), 1.0)
+    with pytest.raises(ValueError, match="ratio\\[1\\] = 1"):
+        spectral_models.registry(testparticle=(2 * ratio, "x"))
