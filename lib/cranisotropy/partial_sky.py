@@ -481,3 +481,37 @@ def adjacent_correlation(cov, lmin: int, lmax: int) -> float:
         raise ValueError(f"lmax must be below {cov.shape[0]}, got {lmax}")
     corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
     return float(np.mean(np.array([corr[l, l + 1] for l in range(lmin, lmax)])))
+
+
+def pseudo_c1_sources(M, cl) -> np.ndarray:
+    """Where the pseudo-dipole comes from: M_1l' C_l' for l' = 0.. (the terms of <C~_1> =
+    sum_l' M_1l' C_l', Hivon et al. 2002), from a coupling matrix ``M`` (rows l = 0.., at least
+    two) and the sky spectrum ``cl`` (from l = 0, at least as long as a row of ``M``).
+
+    Examples
+    --------
+    >>> M = np.array([[1.0, 0, 0], [0.1, 0.3, 0.05]])
+    >>> pseudo_c1_sources(M, [0.0, 1.0, 2.0]).tolist()
+    [0.0, 0.3, 0.1]
+    """
+    M = np.asarray(validate.finite("M", M), dtype=float)
+    cl = np.asarray(validate.finite("cl", cl), dtype=float)
+    if M.ndim != 2 or M.shape[0] < 2 or cl.size < M.shape[1]:
+        raise ValueError(f"M must have >= 2 rows and cl at least {M.shape[-1]} values, got {M.shape} and {cl.shape}")
+    return M[1] * cl[: M.shape[1]]
+
+
+def cut_sky_bias(mean, cl, fsky: float) -> np.ndarray:
+    """<C~_l>/(f_sky C_l): the mean of the naive cut-sky estimator over the true spectrum (1:
+    unbiased), for l = 0..len(mean) - 1; NaN where C_l = 0.
+
+    Examples
+    --------
+    >>> cut_sky_bias([0.1, 0.5, 0.25], [0.0, 1.0, 1.0], 0.5).tolist()
+    [nan, 1.0, 0.5]
+    """
+    mean = np.asarray(validate.finite("mean", mean), dtype=float)
+    cl = np.asarray(validate.finite("cl", cl), dtype=float)
+    if cl.size < mean.size:
+        raise ValueError(f"cl must have at least {mean.size} values, got {cl.size}")
+    return mean / fsky / np.where(cl[: mean.size] > 0, cl[: mean.size], np.nan)

@@ -162,3 +162,19 @@ def test_chapter_procedures():
     assert P.adjacent_correlation(cov, 1, 7) == 0.0
     with pytest.raises(ValueError, match="lmax"):
         P.adjacent_correlation(cov, 2, 8)
+
+
+def test_pseudo_c1_sources_and_bias():
+    mask, cl = P.cap_mask(16, -20.0), P.eq21_spectrum(47)
+    M = P.master_versus_cap(mask, cl, -20.0, 10)["M"]
+    src = P.pseudo_c1_sources(M, cl)
+    assert src.shape == (M.shape[1],) and src.sum() == pytest.approx(M[1] @ cl[: M.shape[1]])
+    assert src[2] > src[3] > 0                                   # the quadrupole leaks most into C~_1
+    with pytest.raises(ValueError, match="cl"):
+        P.pseudo_c1_sources(M, cl[:5])
+    mean = P.cap_pseudo_cl_moments(cl, -20.0, 10)[0]
+    bias = P.cut_sky_bias(mean, cl, P.cap_sky_fraction(-20.0))
+    assert np.isnan(bias[0]) and bias[1] < 0.6 and np.all(np.abs(bias[5:] - 1) < 0.4)
+    assert np.allclose(P.cut_sky_bias(np.ones(6), np.ones(6), 1.0), 1.0)
+    with pytest.raises(ValueError, match="cl"):
+        P.cut_sky_bias(np.ones(6), np.ones(3), 1.0)
