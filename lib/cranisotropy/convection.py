@@ -34,6 +34,7 @@ from . import validate, velocity_multipoles
 __all__ = [
     "spectrum_shape",
     "spectrum_shape_closed",
+    "closed_form_deviation",
     "C_ell_from_U",
     "amplitude_from_sigma",
     "C_ell_power_law",
@@ -108,6 +109,19 @@ def spectrum_shape_closed(ell, gamma):
     ln = velocity_multipoles.log_prefactor(g) + special.gammaln(l - (1 + g) / 2) - special.gammaln(l + (5 + g) / 2)
     out = (l * (l + 1) + (g**2 - 1) / 4) * np.exp(ln)
     return float(out) if out.ndim == 0 else out
+
+
+def closed_form_deviation(ell, gammas) -> float:
+    """Largest |:func:`spectrum_shape_closed` / :func:`spectrum_shape` - 1| over the multipoles
+    ``ell`` and the indices ``gammas``: the closed Gamma form against Eq. 7 inserted in Eq. 10.
+
+    Examples
+    --------
+    >>> bool(closed_form_deviation(np.arange(2, 200), (1.5, 5 / 3, 2.2)) < 1e-12)
+    True
+    """
+    gammas = np.atleast_1d(validate.finite("gammas", gammas))
+    return max(float(np.max(np.abs(spectrum_shape_closed(ell, g) / spectrum_shape(ell, g) - 1))) for g in gammas)
 
 
 def C_ell_from_U(U, g=4.7, v=1.0):

@@ -169,8 +169,9 @@ def pair_check(cl, nside: int, nbins: int, rng: np.random.Generator, *, oversamp
     -------
     dict
         ``sky``, ``cl`` (anafast), ``edges``, ``xi`` (pair-binned), ``n`` (pairs per bin),
-        ``model`` (pair-averaged Eq. 10), ``xi0`` (Eq. 10 at eta = 0) and ``resid``
-        (max |xi - model| / xi0).
+        ``model`` (pair-averaged Eq. 10), ``xi0`` (Eq. 10 at eta = 0), ``resid``
+        (max |xi - model| / xi0) and ``centre_resid`` (max |xi - Eq. 10 at the bin centres| / xi0:
+        the binning effect, larger than ``resid``).
 
     Examples
     --------
@@ -190,8 +191,10 @@ def pair_check(cl, nside: int, nbins: int, rng: np.random.Generator, *, oversamp
     cl_hat = hp.anafast(sky, lmax=lmax)
     edges, xi, npair, model = pair_correlation(sky, nbins, lambda c: xi_from_cl(cl_hat, c), oversample=oversample)
     xi0 = xi_from_cl(cl_hat, 1.0)
+    centres = 0.5 * (edges[1:] + edges[:-1])
     return dict(sky=sky, cl=cl_hat, edges=edges, xi=xi, n=npair, model=model, xi0=xi0,
-                resid=float(np.max(np.abs(xi - model)) / xi0))
+                resid=float(np.max(np.abs(xi - model)) / xi0),
+                centre_resid=float(np.max(np.abs(xi - xi_from_cl(cl_hat, centres))) / xi0))
 
 
 def parseval_errors(alm, nsides, lmax: int) -> np.ndarray:

@@ -555,3 +555,36 @@ def rise_with_energy(spectra: IceCubeSpectra, ells, nsigma: int = 3) -> tuple[np
         ratios.append(cv["C"][above[-1]] / cv["C"][0])
         last.append(int(above[-1]))
     return np.array(ratios), last
+
+
+def quantisation_scatter_dex(*pixels_per_decade) -> float:
+    """The scatter (dex) of the difference of readings of the same markers from figures of these
+    scales (pixels per decade) if each centre were only rounded to its pixel: each reading uniform
+    within +-0.5 px, standard deviation 0.5/sqrt(3) px, added in quadrature.
+
+    Examples
+    --------
+    >>> round(quantisation_scatter_dex(40.0), 6), round(quantisation_scatter_dex(40.0, 40.0) / quantisation_scatter_dex(40.0), 6)
+    (0.007217, 1.414214)
+    """
+    if not pixels_per_decade:
+        raise ValueError("pixels_per_decade: give at least one scale")
+    ppd = validate.positive("pixels_per_decade", np.array(pixels_per_decade, dtype=float))
+    return float(np.hypot.reduce(0.5 / np.sqrt(3) / ppd))
+
+
+def energy_axis_deviation_dex(spectra: IceCubeSpectra, marker_log10E) -> float:
+    """Largest |log10(E_axis / E_label)| of the energies read off a figure's axis (``marker_log10E``:
+    log10(E/GeV) of each bin's marker, in order) against the median energies of the bins; inf when
+    the numbers of markers and bins differ.
+
+    Examples
+    --------
+    >>> ic = load_icecube12yr()
+    >>> energy_axis_deviation_dex(ic, np.log10(ic.energies_TeV * 1e3)) < 1e-12
+    True
+    """
+    e_axis = 10 ** np.asarray(marker_log10E, dtype=float) / 1e3
+    if e_axis.shape != spectra.energies_TeV.shape:
+        return float("inf")
+    return float(np.max(np.abs(np.log10(e_axis / spectra.energies_TeV))))

@@ -22,7 +22,8 @@ import numpy as np
 from . import convection, injection, validate
 from .data import DIGITISATION_DEX, log10_errors
 
-__all__ = ["bin_arrays", "power_law_energy_curve", "injection_energy_curve", "model_turnover_energy"]
+__all__ = ["bin_arrays", "power_law_energy_curve", "injection_energy_curve", "model_turnover_energy", "exponent_deviation",
+           "turnover_exponent"]
 
 
 def bin_arrays(spectra, noise_sigma: int = 2, floor_dex: float = DIGITISATION_DEX, lmax: int = 40) -> dict:
@@ -81,3 +82,60 @@ def model_turnover_energy(E_grid, curve) -> float:
     end of the grid (no turnover inside it)."""
     i = int(np.argmax(curve))
     return float(E_grid[i]) if 0 < i < len(E_grid) - 1 else float("nan")
+
+
+def exponent_deviation(A, C_ref: float, *, gamma: float, lam_ref_pc: float, g: float, deltas, exponents, ell: int = 10) -> float:
+    """How far the power-law model's energy scaling is from the paper's exponents (Zhang & Liu 2024,
+    Sec. 5): the largest of |C_l(lambda 10^delta)/C_l(lambda) / 10^(delta (gamma-1)) - 1| (Eq. 7 with
+    Eq. 10 at fixed amplitude ``A``, relative to ``C_ref`` = C_l at ``lam_ref_pc``) and
+    |delta (gamma-1) / exponent - 1| for each pair of ``deltas`` and ``exponents`` (2/9 and 1/3
+    in the paper).
+
+    Examples
+    --------
+    >>> from cranisotropy import spectral_models
+    >>> A = convection.amplitude_from_sigma(20.0, 5 / 3, 10.0)
+    >>> C = convection.C_ell_power_law(10, 5 / 3, 10.0, A=A, g=4.7, v=spectral_models.C_KM_S)
+    >>> exponent_deviation(A, C, gamma=5 / 3, lam_ref_pc=10.0, g=4.7, deltas=(1 / 3, 1 / 2), exponents=(2 / 9, 1 / 3)) < 1e-12
+    True
+    """
+    from .spectral_models import C_KM_S
+
+    deltas, exponents = list(deltas), list(exponents)
+    if len(deltas) != len(exponents) or not deltas:
+        raise ValueError(f"deltas and exponents must pair up, got {len(deltas)} and {len(exponents)}")
+    C_ref = validate.positive("C_ref", C_ref, allow_array=False)
+    dev = [abs(convection.C_ell_power_law(ell, gamma, lam_ref_pc * 10.0**dl, A=A, g=g, v=C_KM_S) / C_ref / 10.0 ** (dl * (gamma - 1)) - 1)
+           for dl in deltas]
+    dev += [abs(dl * (gamma - 1) / e - 1) for dl, e in zip(deltas, exponents)]
+    return max(dev)
+
+
+def turnover_exponent(E_turn: dict, ells):
+    """The exponent s of the model's turnover energies E_max ~ (l + 1/2)^s (Fig. 4: s = 1/delta),
+    fitted in log-log over the multipoles of ``ells`` whose turnover lies inside the energy grid
+    (``E_turn``: l -> energy of :func:`model_turnover_energy`, NaN when none).
+
+    Returns
+    -------
+    ell : ndarray
+        The multipoles used.
+    E : list of float
+        Their turnover energies.
+    s : float
+        The fitted exponent.
+
+    Examples
+    --------
+    >>> l = np.arange(3, 9)
+    >>> out = turnover_exponent({int(k): 5.0 * (k + 0.5) ** 3 for k in l} | {9: np.nan}, range(3, 10))
+    >>> out[0].tolist(), round(out[2], 6)
+    ([3, 4, 5, 6, 7, 8], 3.0)
+    """
+    from . import fit
+
+    lm = np.array([l for l in ells if np.isfinite(E_turn[l])])
+    if lm.size < 2:
+        raise ValueError(f"E_turn must hold a finite turnover for at least two of ells, got {lm.size}")
+    E = [E_turn[l] for l in lm]
+    return lm, E, fit.power_law(lm + 0.5, E, sigma=1.0).value("slope")

@@ -453,6 +453,39 @@ def shape_spread_over_energy(energies, exponent, *, nu_T_min=20.0, lmax=40):
     return float(np.max(np.abs(np.exp(logC[:, 1:] - logC[:, 1:2]) / asymptotic_ratio(ell) - 1)))
 
 
+def asymptote_deviation(nu_T, lmax):
+    """Largest |(<C_l>/<C_1>) / Eq. 21 - 1| over 1 <= l <= ``lmax`` at ``nu_T`` (stable solver):
+    how close the hierarchy is to its T -> infinity limit, Ahlers (2014) Eq. 21.
+
+    Examples
+    --------
+    >>> bool(asymptote_deviation(20.0, 100) < 1e-8), bool(asymptote_deviation(0.1, 100) > 0.5)
+    (True, True)
+    """
+    nu_T = validate.positive("nu_T", nu_T, allow_array=False)
+    lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
+    C = spectrum(nu_T, lmax)
+    return float(np.max(np.abs(C[1:] / C[1] / asymptotic_ratio(np.arange(1, lmax + 1)) - 1)))
+
+
+def ratio_difference(nu_T_a, nu_T_b, lmax=40):
+    """Largest relative difference of <C_l>/<C_1> (1 <= l <= ``lmax``) between the hierarchy at
+    ``nu_T_a`` and at ``nu_T_b``: the solution depends on nu and T only through nu T, so two
+    relaxation rates give the same ratios at late times.
+
+    Examples
+    --------
+    >>> ratio_difference(1.0, 1.0)
+    0.0
+    >>> bool(ratio_difference(10.0, 40.0) < 1e-8), bool(ratio_difference(0.1, 0.4) > 0.1)
+    (True, True)
+    """
+    nu_T_a = validate.positive("nu_T_a", nu_T_a, allow_array=False)
+    nu_T_b = validate.positive("nu_T_b", nu_T_b, allow_array=False)
+    r_a, r_b = spectrum(np.array([nu_T_a, nu_T_b]), lmax)
+    return float(np.max(np.abs((r_a[1:] / r_a[1]) / (r_b[1:] / r_b[1]) - 1)))
+
+
 # -- Eq. 21 -----------------------------------------------------------------------------------
 
 def asymptotic_ratio(ell):

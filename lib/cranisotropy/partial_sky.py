@@ -352,3 +352,166 @@ def dipole_leakage(mask, dec_max_deg: float, lshow: int, lmax_in: int) -> dict:
         out["exact"][name] = 3 * K[m0, :, 1] ** 2 / two_l1 / fsky_cap
     out["isotropic"] = cap_pseudo_cl_moments(np.r_[0.0, 1.0, np.zeros(lmax_in - 1)], dec_max_deg, lshow)[0] / fsky_cap
     return out
+
+
+def cap_sky_fraction(dec_max_deg: float) -> float:
+    """f_sky of the ideal cap dec < dec_max_deg: (1 + sin dec_max)/2.
+
+    Examples
+    --------
+    >>> round(cap_sky_fraction(-30.0), 12)
+    0.25
+    """
+    dec = validate.finite("dec_max_deg", dec_max_deg, allow_array=False)
+    if not -90.0 <= dec <= 90.0:
+        raise ValueError(f"dec_max_deg must lie in [-90, 90], got {dec_max_deg!r}")
+    return float((1 + np.sin(np.radians(dec_max_deg))) / 2)
+
+
+def master_versus_cap(mask, cl, dec_max_deg: float, lmax: int) -> dict:
+    """The MASTER kernel of a pixel mask against the exact mean of the ideal cap.
+
+    The kernel needs the mask spectrum up to 2 l_k <= 3 Nside - 1, so both means use C_l truncated
+    at l_k = (3 Nside - 1) // 2.  Returns ``M`` (rows l = 0..lmax, columns l' = 0..l_k),
+    ``lk`` and ``deviation``: |<C~_l>_MASTER / <C~_l>_cap - 1| for l = 0..lmax.
+
+    Raises
+    ------
+    ValueError
+        ``lmax`` above l_k (the mask is too coarse for the kernel).
+
+    Examples
+    --------
+    >>> out = master_versus_cap(cap_mask(16, -20.0), eq21_spectrum(47), -20.0, 10)
+    >>> out["lk"], out["M"].shape, bool(out["deviation"][1:].max() < 0.05)
+    (23, (11, 24), True)
+    """
+    import healpy as hp
+
+    m = np.asarray(mask, dtype=float)
+    cl = np.asarray(validate.finite("cl", cl), dtype=float)
+    lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
+    lk = (3 * hp.npix2nside(m.size) - 1) // 2
+    if lmax > lk:
+        raise ValueError(f"lmax = {lmax} needs nside >= {int(np.ceil((2 * lmax + 1) / 3))} for the coupling kernel")
+    if cl.size < lk + 1:
+        raise ValueError(f"cl must reach l = {lk}, got {cl.size} values")
+    M = coupling_matrix(m, lk)[: lmax + 1]
+    mean_cap = cap_pseudo_cl_moments(np.r_[cl[: lk + 1], 0.0], dec_max_deg, lmax)[0]   # same truncation
+    return {"M": M, "lk": lk, "deviation": np.abs(M @ cl[: lk + 1] / mean_cap - 1)}
+
+
+def monte_carlo_z(samples, mean) -> np.ndarray:
+    """(sample mean - ``mean``) / standard error, per column (l = 0..lmax) of ``samples``
+    (realisations in rows): standard normal where the Monte Carlo agrees with the exact mean.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> monte_carlo_z(x, [2.0, 2.0]).tolist()
+    [0.0, 1.0]
+    """
+    x = np.asarray(validate.finite("samples", samples), dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"samples must be (n_real >= 2, lmax + 1), got shape {x.shape}")
+    mean = np.asarray(validate.finite("mean", mean), dtype=float)
+    if mean.shape != x.shape[1:]:
+        raise ValueError(f"mean must have {x.shape[1]} values, got shape {mean.shape}")
+    se = x.std(axis=0, ddof=1) / np.sqrt(x.shape[0])
+    return (x.mean(axis=0) - mean) / se
+
+
+def cosmic_variance_ratio(full, cl) -> np.ndarray:
+    """Var(C^_l)/C_l^2 of full-sky spectra (realisations in rows, l = 0..lmax) over cosmic
+    variance 2/(2l+1): 1 for Gaussian skies.  NaN where C_l = 0 (C_0 of Eq. 21).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> ell = np.arange(4)
+    >>> full = rng.chisquare(2 * ell + 1, size=(20000, 4)) / (2 * ell + 1)
+    >>> np.round(cosmic_variance_ratio(full, np.ones(4)), 1).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    x = np.asarray(validate.finite("full", full), dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"full must be (n_real >= 2, lmax + 1), got shape {x.shape}")
+    cl = np.asarray(validate.finite("cl", cl), dtype=float)
+    if cl.size < x.shape[1]:
+        raise ValueError(f"cl must have at least {x.shape[1]} values, got {cl.size}")
+    ell = np.arange(x.shape[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = x.var(axis=0, ddof=1) / cl[: x.shape[1]] ** 2 / (2 / (2 * ell + 1))
+    return np.where(cl[: x.shape[1]] > 0, out, np.nan)
+
+
+def exact_scatter_ratio(mean, cov, fsky: float) -> np.ndarray:
+    """Cov_ll / <C~_l>^2 of the pseudo-spectrum (exact moments, l = 0..lmax) over the paper's
+    estimate 2/((2l+1) f_sky): the exact counterpart of :func:`scatter_ratio`.
+
+    Examples
+    --------
+    >>> ell = np.arange(4.0)
+    >>> exact_scatter_ratio(np.ones(4), np.diag(2 / (2 * ell + 1)), 1.0).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    mean = np.asarray(validate.finite("mean", mean), dtype=float)
+    cov = np.asarray(validate.finite("cov", cov), dtype=float)
+    if cov.shape != (mean.size, mean.size):
+        raise ValueError(f"cov must be ({mean.size}, {mean.size}), got {cov.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):         # <C~_0> = 0 when C_0 = 0
+        return np.diag(cov) / mean**2 / variance_estimate(np.arange(mean.size), fsky)
+
+
+def adjacent_correlation(cov, lmin: int, lmax: int) -> float:
+    """Mean correlation coefficient of C~_l and C~_(l+1) for lmin <= l < lmax, from the
+    covariance (l = 0..) of the pseudo-spectrum.
+
+    Examples
+    --------
+    >>> adjacent_correlation(np.array([[1.0, 0.5, 0], [0.5, 1.0, 0.2], [0, 0.2, 1.0]]), 0, 2)
+    0.35
+    """
+    cov = np.asarray(validate.finite("cov", cov), dtype=float)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"cov must be square, got shape {cov.shape}")
+    lmin = validate.integer("lmin", lmin, minimum=0, allow_array=False)
+    lmax = validate.integer("lmax", lmax, minimum=lmin + 1, allow_array=False)
+    if lmax >= cov.shape[0]:
+        raise ValueError(f"lmax must be below {cov.shape[0]}, got {lmax}")
+    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    return float(np.mean(np.array([corr[l, l + 1] for l in range(lmin, lmax)])))
+
+
+def pseudo_c1_sources(M, cl) -> np.ndarray:
+    """Where the pseudo-dipole comes from: M_1l' C_l' for l' = 0.. (the terms of <C~_1> =
+    sum_l' M_1l' C_l', Hivon et al. 2002), from a coupling matrix ``M`` (rows l = 0.., at least
+    two) and the sky spectrum ``cl`` (from l = 0, at least as long as a row of ``M``).
+
+    Examples
+    --------
+    >>> M = np.array([[1.0, 0, 0], [0.1, 0.3, 0.05]])
+    >>> pseudo_c1_sources(M, [0.0, 1.0, 2.0]).tolist()
+    [0.0, 0.3, 0.1]
+    """
+    M = np.asarray(validate.finite("M", M), dtype=float)
+    cl = np.asarray(validate.finite("cl", cl), dtype=float)
+    if M.ndim != 2 or M.shape[0] < 2 or cl.size < M.shape[1]:
+        raise ValueError(f"M must have >= 2 rows and cl at least {M.shape[-1]} values, got {M.shape} and {cl.shape}")
+    return M[1] * cl[: M.shape[1]]
+
+
+def cut_sky_bias(mean, cl, fsky: float) -> np.ndarray:
+    """<C~_l>/(f_sky C_l): the mean of the naive cut-sky estimator over the true spectrum (1:
+    unbiased), for l = 0..len(mean) - 1; NaN where C_l = 0.
+
+    Examples
+    --------
+    >>> cut_sky_bias([0.1, 0.5, 0.25], [0.0, 1.0, 1.0], 0.5).tolist()
+    [nan, 1.0, 0.5]
+    """
+    mean = np.asarray(validate.finite("mean", mean), dtype=float)
+    cl = np.asarray(validate.finite("cl", cl), dtype=float)
+    if cl.size < mean.size:
+        raise ValueError(f"cl must have at least {mean.size} values, got {cl.size}")
+    return mean / fsky / np.where(cl[: mean.size] > 0, cl[: mean.size], np.nan)

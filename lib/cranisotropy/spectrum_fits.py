@@ -5,6 +5,8 @@ Every fit goes through :mod:`cranisotropy.fit` (log10 C_l, errors of :func:`cran
 Ahlers (2014), Eq. 21 against the data (the hierarchy chapter):
 
 * :func:`fit_range` -- l = l_min .. the last l before the spectrum first enters the noise band;
+* :func:`fig1_shapes` / :func:`shape_amplitudes` -- the curves of Ahlers' Fig. 1 (Eq. 20 at given
+  nu T, Eq. 21) and their amplitudes against one energy bin (fitted, or set by C~_1);
 * :func:`cosmic_variance_dex` -- the paper's estimate sqrt(2/((2l+1) f_sky)) as a scatter in dex
   (:func:`cranisotropy.partial_sky.variance_estimate`);
 * :func:`eq21_scaling` / :func:`eq21_scaling_table` -- per energy bin: Eq. 21 with a free
@@ -33,7 +35,7 @@ from .data import DIGITISATION_DEX, EnergyBin, log10_errors
 
 __all__ = ["fit_range", "cosmic_variance_dex", "eq21_scaling", "eq21_scaling_table", "ZHANG_LIU_MODELS",
            "zhang_liu_registry", "fit_models", "best_by_rss_bic", "single_ell_sigma", "amplitude_linearity",
-           "fit_record"]
+           "fit_record", "fig1_shapes", "shape_amplitudes"]
 
 
 # -- Ahlers (2014), Eq. 21 against the data ---------------------------------------------------
@@ -57,6 +59,51 @@ def fit_range(b: EnergyBin, ell_min: int = 6, nsigma: int = 3) -> np.ndarray:
     first_in = b.ell[(b.ell >= ell_min) & ~above]
     l_end = (first_in.min() - 1) if len(first_in) else b.ell.max()
     return (b.ell >= ell_min) & (b.ell <= l_end)
+
+
+def fig1_shapes(nu_T, lmax: int = 40) -> dict:
+    """The curves of Ahlers (2014), Fig. 1, as C_l/C~_1 for l = 0..lmax: ``eq20_<nu T>`` (the
+    hierarchy, corrected Eq. 20, at each value of ``nu_T``) and ``eq21`` (the asymptote; C_0 = 0).
+
+    Examples
+    --------
+    >>> sh = fig1_shapes([0.1, 1.0], 10)
+    >>> sorted(sh), sh["eq21"].shape, float(sh["eq21"][1])
+    (['eq20_0.1', 'eq20_1', 'eq21'], (11,), 1.0)
+    """
+    lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
+    nu_T = validate.positive("nu_T", np.atleast_1d(nu_T))
+    shapes = {f"eq20_{t:g}": hierarchy.spectrum(t, lmax) for t in nu_T}
+    shapes["eq21"] = np.r_[0.0, hierarchy.asymptotic_ratio(np.arange(1, lmax + 1))]
+    return shapes
+
+
+def shape_amplitudes(b: EnergyBin, mask, shapes: dict, floor_dex: float = DIGITISATION_DEX):
+    """Amplitudes of spectral shapes (C_l from l = 0) against one energy bin: fitted in log10 C_l
+    over the multipoles selected by ``mask`` (per l = 1.., e.g. :func:`fit_range`; errors of
+    :func:`cranisotropy.data.log10_errors`), and set by the observed C~_1 instead.
+
+    Returns
+    -------
+    amp, amp_c1 : dict
+        Per key of ``shapes``: the fitted amplitude, and C~_1 / shape[1].
+
+    Examples
+    --------
+    >>> from cranisotropy.data import load_icecube12yr
+    >>> b = load_icecube12yr().nearest(20.0)
+    >>> sh = fig1_shapes([1.0], 40)
+    >>> amp, amp_c1 = shape_amplitudes(b, fit_range(b), sh)
+    >>> bool(amp["eq21"] > 0), bool(amp_c1["eq21"] == b.C[0])
+    (True, True)
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != b.ell.shape or not mask.any():
+        raise ValueError(f"mask must select at least one of the bin's {b.ell.size} multipoles")
+    ell = b.ell[mask]
+    sigma = log10_errors(b, ell, floor_dex)
+    amp = {k: 10 ** fit.amplitude(b.C[mask], s[ell], sigma=sigma).value("log10_amplitude") for k, s in shapes.items()}
+    return amp, {k: b.C[0] / s[1] for k, s in shapes.items()}
 
 
 def cosmic_variance_dex(ell, f_sky: float) -> np.ndarray:

@@ -39,6 +39,7 @@ __all__ = [
     "delta_ratio",
     "eq7_quadrature_check",
     "local_slope",
+    "large_l_approach",
 ]
 
 #: Largest l of the quadrature :func:`jl2_integral` (and :func:`U_ell_quad`): its cost grows as
@@ -418,3 +419,26 @@ def local_slope(ell, gamma):
     """
     ell = np.asarray(validate.integer("ell", ell, minimum=1))
     return np.log(power_law_integral(ell + 1, gamma) / power_law_integral(ell, gamma)) / np.log((ell + 1) / ell)
+
+
+def large_l_approach(ell, gammas) -> tuple[dict, dict]:
+    """How Eq. 7 approaches its large-l limit, per index gamma of ``gammas``: the local slope
+    d ln I_l / d ln l (:func:`local_slope`, -> -(gamma+1)) and I_l over the asymptote
+    c_gamma l^-(gamma+1) (:func:`power_law_integral_asymptote`, -> 1), at the multipoles ``ell``.
+
+    Returns
+    -------
+    slopes, ratios : dict
+        gamma -> array over ``ell``.
+
+    Examples
+    --------
+    >>> slopes, ratios = large_l_approach([10, 10**5], [5 / 3])
+    >>> round(float(slopes[5 / 3][-1]), 4), round(float(ratios[5 / 3][-1]), 4)
+    (-2.6667, 1.0)
+    """
+    ell = np.asarray(validate.integer("ell", ell, minimum=1))
+    gammas = [float(g) for g in np.atleast_1d(validate.finite("gammas", gammas))]
+    slopes = {g: local_slope(ell, g) for g in gammas}
+    ratios = {g: power_law_integral(ell, g) / power_law_integral_asymptote(ell, g) for g in gammas}
+    return slopes, ratios

@@ -161,3 +161,14 @@ def test_lower_term_share():
     l, g = 3, 5 / 3
     lo, hi = l * T.power_law_integral(l - 1, g), (l + 1) * T.power_law_integral(l + 1, g)
     assert C.lower_term_share(l, g) == pytest.approx(lo / (lo + hi))
+
+
+def test_closed_form_deviation():
+    from cranisotropy import convection as C
+
+    ell = np.arange(2, 500)
+    dev = C.closed_form_deviation(ell, (1.5, 5 / 3, 2.2))
+    assert dev < 1e-11
+    assert dev == max(float(np.max(np.abs(C.spectrum_shape_closed(ell, g) / C.spectrum_shape(ell, g) - 1))) for g in (1.5, 5 / 3, 2.2))
+    with pytest.raises(ValueError, match="gammas"):
+        C.closed_form_deviation(ell, [np.nan])

@@ -90,6 +90,9 @@ def test_pair_check_and_parseval_errors():
     pc = correlation.pair_check(cl, 8, 12, np.random.default_rng(3), oversample=8)
     assert pc["n"].sum() == pc["sky"].size ** 2 and pc["resid"] < 0.05
     assert pc["xi0"] == pytest.approx(correlation.xi_from_cl(pc["cl"], 1.0))
+    centres = 0.5 * (pc["edges"][1:] + pc["edges"][:-1])
+    assert pc["centre_resid"] == pytest.approx(np.max(np.abs(pc["xi"] - correlation.xi_from_cl(pc["cl"], centres))) / pc["xi0"])
+    assert pc["centre_resid"] > pc["resid"]          # evaluating Eq. 10 at the bin centres adds the binning effect
     rows = correlation.parseval_errors(gaussian_alm(cl, np.random.default_rng(4)), [8, 16, 32], 4)
     assert rows.shape == (3, 3)
     assert np.all(np.abs(rows[1:, 1]) < np.abs(rows[:-1, 1])) and np.max(np.abs(rows[:, 2])) < 1e-5

@@ -490,3 +490,19 @@ def test_header_facts_noise_summary_rise(ic, tmp_path):
     assert all(t["n_above"] == int(b.above_noise(3).sum()) for t, b in zip(s.values(), ic))
     ratios, last = data.rise_with_energy(ic, [6, 11], 3)
     assert ratios.shape == (2,) and all(0 <= i < 9 for i in last)
+
+
+def test_quantisation_scatter_and_energy_axis():
+    from cranisotropy import data as D
+
+    q = D.quantisation_scatter_dex(40.0, 50.0)
+    assert q == pytest.approx(np.hypot(0.5 / np.sqrt(3) / 40.0, 0.5 / np.sqrt(3) / 50.0), rel=1e-15)
+    with pytest.raises(ValueError, match="pixels_per_decade"):
+        D.quantisation_scatter_dex()
+    with pytest.raises(ValueError, match="pixels_per_decade"):
+        D.quantisation_scatter_dex(-1.0)
+    ic = D.load_icecube12yr()
+    logE = np.log10(ic.energies_TeV * 1e3)
+    assert D.energy_axis_deviation_dex(ic, logE) < 1e-12
+    assert D.energy_axis_deviation_dex(ic, logE + np.r_[0.02, np.zeros(len(ic) - 1)]) == pytest.approx(0.02)
+    assert D.energy_axis_deviation_dex(ic, logE[:-1]) == np.inf          # a missing marker fails the check

@@ -37,3 +37,23 @@ def test_injection_curve_tends_to_power_law():
     assert np.allclose(inj, pl, rtol=1e-5)
     models = spectrum_fits.zhang_liu_registry()
     assert models["convection"].cl(5, 20.0) > 0
+
+
+def test_exponent_deviation_and_turnover_exponent():
+    from cranisotropy import convection, energy_dependence as ed, spectral_models
+
+    A = convection.amplitude_from_sigma(20.0, 5 / 3, 10.0)
+    C = convection.C_ell_power_law(10, 5 / 3, 10.0, A=A, g=4.7, v=spectral_models.C_KM_S)
+    kw = dict(gamma=5 / 3, lam_ref_pc=10.0, g=4.7, deltas=(1 / 3, 1 / 2))
+    assert ed.exponent_deviation(A, C, exponents=(2 / 9, 1 / 3), **kw) < 1e-12
+    assert ed.exponent_deviation(A, C, exponents=(0.2, 1 / 3), **kw) == pytest.approx(2 / 9 / 0.2 - 1)   # a wrong exponent shows
+    assert ed.exponent_deviation(A, 1.1 * C, exponents=(2 / 9, 1 / 3), **kw) == pytest.approx(0.1 / 1.1)  # a wrong reference too
+    with pytest.raises(ValueError, match="pair"):
+        ed.exponent_deviation(A, C, exponents=(2 / 9,), **kw)
+    with pytest.raises(ValueError, match="C_ref"):
+        ed.exponent_deviation(A, -C, exponents=(2 / 9, 1 / 3), **kw)
+    E = {l: 3.0 * (l + 0.5) ** 2 for l in range(3, 10)} | {10: np.nan}
+    lm, E_max, s = ed.turnover_exponent(E, range(3, 11))
+    assert lm.tolist() == list(range(3, 10)) and E_max[0] == E[3] and s == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="E_turn"):
+        ed.turnover_exponent({3: 1.0, 4: np.nan}, [3, 4])

@@ -222,3 +222,20 @@ def test_shape_spread_over_energy():
     assert H.shape_spread_over_energy(E, 0.5, nu_T_min=0.3) > 0.1   # not yet asymptotic
     with pytest.raises(ValueError, match="energies"):
         H.shape_spread_over_energy([-1.0, 2.0], 0.5)
+
+
+def test_asymptote_deviation_and_ratio_difference():
+    from cranisotropy import hierarchy as H
+
+    assert H.asymptote_deviation(20.0, 200) < 1e-8                 # Eq. 21 reached
+    C = H.spectrum(0.3, 30)
+    assert H.asymptote_deviation(0.3, 30) == pytest.approx(np.max(np.abs(C[1:] / C[1] / H.asymptotic_ratio(np.arange(1, 31)) - 1)))
+    assert H.asymptote_deviation(0.3, 30) > 0.1                    # and not yet at nu T = 0.3
+    assert H.ratio_difference(2.0, 2.0) == 0.0
+    assert H.ratio_difference(20.0, 80.0) < 1e-8 < H.ratio_difference(0.2, 0.8)
+    with pytest.raises(ValueError, match="nu_T"):
+        H.asymptote_deviation(-1.0, 10)
+    with pytest.raises(ValueError, match="lmax"):
+        H.asymptote_deviation(1.0, 0)
+    with pytest.raises(ValueError, match="nu_T_b"):
+        H.ratio_difference(1.0, 0.0)

@@ -123,3 +123,58 @@ def test_relative_sd_ratio():
         P.relative_sd_ratio(np.ones(21), cov, (2, 4), (10, 30))
     with pytest.raises(ValueError, match="cov"):
         P.relative_sd_ratio(np.ones(21), np.eye(3), (2, 4), (10, 20))
+
+
+def test_chapter_procedures():
+    assert P.cap_sky_fraction(-20.0) == pytest.approx((1 + np.sin(np.radians(-20.0))) / 2)
+    assert P.cap_sky_fraction(90.0) == 1.0
+    with pytest.raises(ValueError, match="dec_max_deg"):
+        P.cap_sky_fraction(100.0)
+    mask, cl = P.cap_mask(16, -20.0), P.eq21_spectrum(47)
+    out = P.master_versus_cap(mask, cl, -20.0, 12)
+    assert out["lk"] == 23 and out["M"].shape == (13, 24) and out["deviation"].shape == (13,)
+    assert np.max(out["deviation"][1:]) < 0.05
+    with pytest.raises(ValueError, match="nside"):
+        P.master_versus_cap(mask, cl, -20.0, 30)
+    with pytest.raises(ValueError, match="cl"):
+        P.master_versus_cap(mask, cl[:10], -20.0, 12)
+    rng = np.random.default_rng(3)
+    ell = np.arange(8)
+    full = rng.chisquare(2 * ell + 1, size=(4000, 8)) / (2 * ell + 1)
+    z = P.monte_carlo_z(full, np.ones(8))
+    assert np.all(np.abs(z) < 4.5)
+    assert np.all(np.abs(P.monte_carlo_z(full, np.full(8, 1.2))) > 4.5)          # a wrong mean is caught
+    with pytest.raises(ValueError, match="mean"):
+        P.monte_carlo_z(full, np.ones(5))
+    with pytest.raises(ValueError, match="samples"):
+        P.monte_carlo_z(np.ones(8), np.ones(8))
+    cv = P.cosmic_variance_ratio(full, np.r_[0.0, np.ones(7)])
+    assert np.isnan(cv[0]) and np.allclose(cv[1:], 1.0, atol=0.1)
+    with pytest.raises(ValueError, match="cl"):
+        P.cosmic_variance_ratio(full, np.ones(3))
+    cov = np.diag(2.0 / (2 * ell + 1))
+    assert np.allclose(P.exact_scatter_ratio(np.ones(8), cov, 0.5), 0.5)
+    with pytest.raises(ValueError, match="cov"):
+        P.exact_scatter_ratio(np.ones(8), np.eye(3), 1.0)
+    # the cap's exact moments: adjacent pseudo-C_l are positively correlated; the full sky has none
+    mean, c = P.cap_pseudo_cl_moments(cl, -20.0, 10)
+    assert 0 < P.adjacent_correlation(c, 2, 10) < 1
+    assert P.adjacent_correlation(cov, 1, 7) == 0.0
+    with pytest.raises(ValueError, match="lmax"):
+        P.adjacent_correlation(cov, 2, 8)
+
+
+def test_pseudo_c1_sources_and_bias():
+    mask, cl = P.cap_mask(16, -20.0), P.eq21_spectrum(47)
+    M = P.master_versus_cap(mask, cl, -20.0, 10)["M"]
+    src = P.pseudo_c1_sources(M, cl)
+    assert src.shape == (M.shape[1],) and src.sum() == pytest.approx(M[1] @ cl[: M.shape[1]])
+    assert src[2] > src[3] > 0                                   # the quadrupole leaks most into C~_1
+    with pytest.raises(ValueError, match="cl"):
+        P.pseudo_c1_sources(M, cl[:5])
+    mean = P.cap_pseudo_cl_moments(cl, -20.0, 10)[0]
+    bias = P.cut_sky_bias(mean, cl, P.cap_sky_fraction(-20.0))
+    assert np.isnan(bias[0]) and bias[1] < 0.6 and np.all(np.abs(bias[5:] - 1) < 0.4)
+    assert np.allclose(P.cut_sky_bias(np.ones(6), np.ones(6), 1.0), 1.0)
+    with pytest.raises(ValueError, match="cl"):
+        P.cut_sky_bias(np.ones(6), np.ones(3), 1.0)

@@ -118,3 +118,18 @@ def test_folded_models_figure(ic):
     ax = fig.axes[0]
     assert "Eq. 21" in ax.get_legend_handles_labels()[1] and ax.get_xscale() == "log"
     plt.close(fig)
+
+
+def test_paper_figure_notes():
+    from cranisotropy.plotting import ahlers2014, zhang_liu2024
+
+    notes = ahlers2014.paper_figure("ahlers2014-fig1", bin="13 TeV")
+    assert set(notes) == {"original", "differences"} and "bin 13 TeV," in notes["differences"]
+    assert sorted(zhang_liu2024.PAPER_FIGURES) == [f"zhang-liu2024-fig{i}" for i in range(1, 5)]
+    for i in range(1, 5):
+        n = zhang_liu2024.paper_figure(f"zhang-liu2024-fig{i}")
+        assert n["original"] and "IceCube 12-year" in n["differences"]
+    with pytest.raises(KeyError, match="fig_id"):
+        zhang_liu2024.paper_figure("zhang-liu2024-fig9")
+    with pytest.raises(KeyError):
+        ahlers2014.paper_figure("ahlers2014-fig1")          # the bin is a field of the text

@@ -73,3 +73,21 @@ def test_single_ell_sigma_and_amplitude_linearity(ic):
         sf.single_ell_sigma(models["a14"], ell, b.select(ell)["C"])
     assert sf.amplitude_linearity(models["am15b"], [1e-9, 0.7], ell) < 1e-14
     assert sf.amplitude_linearity(models["convection"], [10.0], ell) == pytest.approx(9.0)   # C ~ sigma^2, not linear
+
+
+def test_fig1_shapes_and_amplitudes(ic):
+    sh = sf.fig1_shapes([0.1, 1.0], 40)
+    assert sorted(sh) == ["eq20_0.1", "eq20_1", "eq21"]
+    assert np.array_equal(sh["eq20_1"], hierarchy.spectrum(1.0, 40))
+    assert sh["eq21"][0] == 0 and sh["eq21"][1] == pytest.approx(1.0)
+    b = ic.nearest(20.0)
+    m = sf.fit_range(b)
+    amp, amp_c1 = sf.shape_amplitudes(b, m, sh)
+    assert amp_c1["eq21"] == pytest.approx(b.C[0] / sh["eq21"][1])
+    # the fitted amplitude reproduces an exactly scaled shape
+    fake = dataclasses.replace(b, C=np.where(m, 3e-7 * sh["eq21"][b.ell], b.C))
+    assert sf.shape_amplitudes(fake, m, {"eq21": sh["eq21"]})[0]["eq21"] == pytest.approx(3e-7, rel=1e-9)
+    with pytest.raises(ValueError, match="mask"):
+        sf.shape_amplitudes(b, np.zeros(b.ell.size, bool), sh)
+    with pytest.raises(ValueError, match="nu_T"):
+        sf.fig1_shapes([-1.0])

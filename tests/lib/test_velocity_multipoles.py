@@ -128,3 +128,14 @@ def test_chapter_checks():
         vm.jl2_integral(10**5, np.ones_like)
     with pytest.raises(TypeError, match="rng"):
         vm.unsold_error(5)
+
+
+def test_large_l_approach():
+    ell = np.array([10, 100, 10**4, 10**6])
+    slopes, ratios = T.large_l_approach(ell, [0.5, 5 / 3])
+    assert sorted(slopes) == [0.5, 5 / 3] and all(isinstance(g, float) for g in slopes)
+    np.testing.assert_array_equal(slopes[5 / 3], T.local_slope(ell, 5 / 3))
+    assert abs(slopes[5 / 3][2] + 8 / 3) < 1e-3 and abs(ratios[0.5][-1] - 1) < 1e-5      # the large-l limit
+    assert abs(ratios[5 / 3][0] - 1) > 1e-3                                                 # not yet at l = 10
+    with pytest.raises(ValueError, match="ell"):
+        T.large_l_approach([0, 3], [1.0])

@@ -61,3 +61,23 @@ def test_radial_cl_monte_carlo_reproducible():
     a = vpw.radial_cl_monte_carlo(4, 1.0, k, w, 3, 8, np.random.default_rng(1))
     b = vpw.radial_cl_monte_carlo(4, 1.0, k, w, 3, 8, np.random.default_rng(1))
     assert a.shape == (3, 9) and np.array_equal(a, b)
+
+
+def test_eq10_comparison():
+    from cranisotropy import convection, velocity_plane_waves as V
+
+    k, w = V.power_law_shells(0.3, 40.0, 40, 5 / 3)
+    cls = V.radial_cl_monte_carlo(8, 1.0, k, w, 30, 14, np.random.default_rng(2))
+    ell = np.arange(2, 9)
+    out = V.eq10_comparison(cls, ell, k, w, 1.0)
+    U = V.U_ell_discrete(np.arange(0, 10), k, w, 1.0)
+    np.testing.assert_allclose(out["pred"], convection.C_ell_from_U(U, g=1.0, v=1.0)[ell])
+    np.testing.assert_allclose(out["mean"], cls[:, ell].mean(axis=0))
+    assert out["chi2"] == pytest.approx(np.sum(out["z"] ** 2)) and out["dof"] == 7 and 0 < out["p"] <= 1
+    assert np.max(np.abs(out["z"])) < 4
+    # a spectrum twice as strong as the mocks' is rejected
+    assert V.eq10_comparison(2 * cls, ell, k, w, 1.0)["p"] < 1e-6
+    with pytest.raises(ValueError, match="ell"):
+        V.eq10_comparison(cls, [2, 20], k, w, 1.0)
+    with pytest.raises(ValueError, match="cls"):
+        V.eq10_comparison(cls[:1], ell, k, w, 1.0)

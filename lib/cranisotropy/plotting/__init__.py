@@ -20,6 +20,26 @@ import numpy as np
 NOISE_COLORS = ("0.55", "0.72", "0.87")  # 1, 2, 3 sigma, darkest inside
 
 
+def paper_figure_notes(notes: dict, fig_id: str, **fields) -> dict:
+    """``original=`` and ``differences=`` of a paper's figure, for ``figures.save``: the entry
+    ``fig_id`` of ``notes`` (a submodule's ``PAPER_FIGURES``), with ``{name}`` fields filled from
+    ``fields`` (the choices a chapter made, such as the energy bin).
+
+    Raises
+    ------
+    KeyError
+        An unknown figure id, or a field that the text needs and ``fields`` lacks.
+
+    Examples
+    --------
+    >>> paper_figure_notes({"p-fig1": {"original": "A", "differences": "bin {bin}"}}, "p-fig1", bin="13 TeV")
+    {'original': 'A', 'differences': 'bin 13 TeV'}
+    """
+    if fig_id not in notes:
+        raise KeyError(f"fig_id {fig_id!r} is not a paper figure here; known: {sorted(notes)}")
+    return {k: v.format(**fields) for k, v in notes[fig_id].items()}
+
+
 def plot_noise_bands(ax, b, *, sigmas=(1, 2, 3), label: bool = True):
     """Shade the isotropic-noise bands of an :class:`~cranisotropy.data.EnergyBin` (l on the x axis)."""
     for k in sorted(sigmas, reverse=True):

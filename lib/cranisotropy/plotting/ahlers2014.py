@@ -11,7 +11,28 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from .. import correlation, diffusion, hierarchy
-from . import plot_icecube_bin
+from . import paper_figure_notes, plot_icecube_bin
+
+#: What the paper's figure showed and what differs in the book's version (the figures page).
+PAPER_FIGURES = {
+    "ahlers2014-fig1": {
+        "original": "IceCube angular power spectrum at a median energy of 20 TeV (Santander et al. ICRC 2013, "
+                    "68% CL, black dots) with Eq. 20 at nu T = 0.1 (blue dotted), nu T = 1 (green dashed), the "
+                    "asymptote Eq. 21, and the scrambled (isotropised) data (grey crosses); normalisation not "
+                    "stated.",
+        "differences": "Data: IceCube 12-year partial-sky pseudo-spectrum (Abbasi et al. 2025), digitised, "
+                       "bin {bin}, instead of the ICRC 2013 spectrum; isotropic-noise bands instead of "
+                       "scrambled data; Eq. 20 with the F2 typos corrected, computed by a stable solver; "
+                       "amplitudes fitted over l >= 6 (left) or set by C_1 (right), a choice the paper does not "
+                       "state.",
+    },
+}
+
+
+def paper_figure(fig_id: str, **fields) -> dict:
+    """``original=``/``differences=`` of an Ahlers (2014) figure (:data:`PAPER_FIGURES`); ``fields``
+    fill the choices the chapter made (``bin=``)."""
+    return paper_figure_notes(PAPER_FIGURES, fig_id, **fields)
 
 
 def diffusion_coefficients(omega_min: float, omega_max: float, n: int = 400):

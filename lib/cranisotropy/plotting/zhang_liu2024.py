@@ -10,7 +10,43 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import plot_icecube_bin
+from . import paper_figure_notes, plot_icecube_bin
+
+_ENERGY_DIFFERENCES = ("IceCube 12-year pseudo-power (digitised, partial sky, 13 TeV - 5.3 PeV) instead of HAWC; l = 3, 5, 10, 20 "
+                       "chosen here (the paper's choice is lost); amplitude from the fit at the 13-TeV bin with lambda = 10 pc there.")
+
+#: What the paper's figures showed and what differs in the book's versions (the figures page).
+PAPER_FIGURES = {
+    "zhang-liu2024-fig1": {
+        "original": "C_l versus l at a median energy of 10 TeV: IceCube (fitted) and HAWC (shown) data, the "
+                    "turbulent-convection curve (gamma = 5/3, lambda = 10 pc, sigma ~ 20 km/s, l >= 3 reconstructed), "
+                    "and the A14 (Eq. B1) and AM15 (Eq. B2) fits.",
+        "differences": "Data: IceCube 12-year pseudo-power at 13 TeV (digitised, partial sky, later data set), no HAWC; AM15: two "
+                       "reconstructed candidates of a lost equation; a free-gamma convection fit and a residual panel are added; sigma "
+                       "per the Z1 conventions stated. The forward-folded counterpart is the next figure.",
+    },
+    "zhang-liu2024-fig2": {
+        "original": "Energy variation of C_l for selected multipoles (lost) from the power-law turbulent-convection model with "
+                    "the sigma and lambda of Fig. 1, against HAWC spectra above the noise level (multi-TeV).",
+        "differences": _ENERGY_DIFFERENCES + " Fig. 2 is assigned to delta = 1/3 here (the split between Figs. 2 and 3 is lost).",
+    },
+    "zhang-liu2024-fig3": {
+        "original": "As Fig. 2 of the paper (energy variation of C_l, power-law model), for a different selection "
+                    "(lost: other multipoles or the other delta).",
+        "differences": _ENERGY_DIFFERENCES + " Fig. 3 is assigned to delta = 1/2 here.",
+    },
+    "zhang-liu2024-fig4": {
+        "original": "Energy variation of C_l with the SNR-injection (monochromatic, Zhou & Matthaeus 1990) spectrum, showing the "
+                    "l-dependent turnover p_c ~ (l+1/2)^(1/delta) and its conflict with HAWC data.",
+        "differences": "IceCube 12-year pseudo-power (digitised) instead of HAWC; k0 (2 pi/k0 = 30 pc), the multipoles and both "
+                       "delta values are choices made here (lost in the text); amplitude from the 13-TeV fit.",
+    },
+}
+
+
+def paper_figure(fig_id: str, **fields) -> dict:
+    """``original=``/``differences=`` of a Zhang & Liu (2024) figure (:data:`PAPER_FIGURES`)."""
+    return paper_figure_notes(PAPER_FIGURES, fig_id, **fields)
 
 
 def taylor_content(power: dict, degree: int):
