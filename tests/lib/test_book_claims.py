@@ -119,3 +119,24 @@ def test_glue_many_records_each_value(tmp_path, monkeypatch):
     R = ChapterResults("demo-glue")
     R.glue_many({"a": 1.23456, "b": (2, "d"), "c": ("text", "")})
     assert {k: v["value"] for k, v in R.data["values"].items()} == {"a": 1.23456, "b": 2, "c": "text"}
+
+
+def test_results_take_the_parameters_cell_from_the_namespace(tmp_path, monkeypatch):
+    from cranisotropy.book import paths, results
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "demo.md").write_text(
+        "# t\n```{code-cell} ipython3\n:tags: [parameters]\n\na = 1   # [> 0]\nb, c = 2, [3]\n```\n"
+        "```{code-cell} ipython3\nd = 4\n```\n")
+    (tmp_path / "book" / "none.md").write_text("```{code-cell} ipython3\nx = 1\n```\n")
+    monkeypatch.setattr(paths, "repo_root", lambda: tmp_path)
+    monkeypatch.setenv("CRANISOTROPY_BUILD", str(tmp_path / "build"))
+    assert results.parameter_names("demo") == ["a", "b", "c"]
+    R = ChapterResults("demo", namespace={"a": 1, "b": 5, "c": [3], "d": 4})
+    assert R.data["parameters"] == {"a": 1, "b": 5, "c": [3]}
+    with pytest.raises(ValueError, match=r"\['c'\] are not defined"):
+        ChapterResults("demo", namespace={"a": 1, "b": 2})
+    with pytest.raises(ValueError, match="no cell tagged 'parameters'"):
+        results.parameter_names("none")
+    with pytest.raises(FileNotFoundError):
+        results.parameter_names("missing")

@@ -115,6 +115,41 @@ def _registry():
 _REGISTRY: dict = {}
 
 
+def parameter_names(chapter: str) -> list[str]:
+    """Names assigned at the top level of the cell tagged ``parameters`` of ``book/<chapter>.md``,
+    in order.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        No such chapter, or it has no parameters cell.
+    """
+    import ast
+    import re
+
+    src = paths.repo_root() / "book" / f"{chapter}.md"
+    if not src.is_file():
+        raise FileNotFoundError(f"no chapter source {src}")
+    for m in re.finditer(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", src.read_text(encoding="utf-8"), re.M | re.S):
+        lines = m.group(1).splitlines()
+        header = [ln for ln in lines[:8] if ln.startswith(":tags:") or ln.strip().startswith("tags:")]
+        if not any("parameters" in ln for ln in header):
+            continue
+        body = [ln for ln in lines if not ln.startswith(":")]
+        if body and body[0].strip() == "---":
+            end = next(i for i in range(1, len(body)) if body[i].strip() == "---")
+            body = body[end + 1:]
+        names = []
+        for node in ast.parse("\n".join(body)).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name) and n.id not in names:
+                        names.append(n.id)
+        return names
+    raise ValueError(f"chapter {chapter} has no cell tagged 'parameters'")
+
+
 class ChapterResults:
     """Collects and writes ``_build/results/<chapter>.json``.
 
@@ -126,9 +161,19 @@ class ChapterResults:
         The values of the chapter's ``parameters`` cell, recorded for provenance.
     """
 
-    def __init__(self, chapter: str, parameters: dict | None = None):
+    def __init__(self, chapter: str, parameters: dict | None = None, *, namespace: dict | None = None):
+        """``parameters``: the values the chapter ran with; or ``namespace=globals()``, from which
+        the names assigned in the chapter's ``parameters`` cell are taken (:func:`parameter_names`)."""
         if not chapter or not isinstance(chapter, str):
             raise ValueError(f"chapter must be a non-empty string, got {chapter!r}")
+        if namespace is not None:
+            if parameters is not None:
+                raise ValueError("give parameters or namespace, not both")
+            names = parameter_names(chapter)
+            missing = [n for n in names if n not in namespace]
+            if missing:
+                raise ValueError(f"chapter {chapter}: parameters {missing} are not defined in the namespace")
+            parameters = {n: namespace[n] for n in names}
         self.chapter = chapter
         self.data = {
             "chapter": chapter,
