@@ -48,37 +48,17 @@ def test_sphere_moments_against_direct_integration():
         angular.sphere_moment(-1, 0, 0)
 
 
-def test_results_record_check_claim(build):
+def test_results_record_check(build):
     R = results.ChapterResults("demo", parameters={"a": np.float64(1.5)})
     R.record("x", np.float32(2.0), unit="pc")
     assert R.check("ok", True, "fine") is None
     with pytest.raises(results.CheckFailed, match="demo.*bad"):
         R.check("bad", False, "broken identity")
-    R.claim("c1", paper="ahlers2014", where="Eq. 1", claim="x", section="s", measured=1.0, expected=1.0,
-            tolerance=0.1)
     data = json.loads((build / "results" / "demo.json").read_text())
     assert data["parameters"] == {"a": 1.5}
     assert data["values"]["x"] == {"value": 2.0, "unit": "pc"}
     assert data["checks"]["ok"]["passed"] and not data["checks"]["bad"]["passed"]
-    assert data["claims"][0]["verdict"] == "reproduced"
-
-
-def test_claim_with_unsupported_verdict_is_rejected(build):
-    R = results.ChapterResults("demo")
-    with pytest.raises(ValueError, match="not supported"):
-        R.claim("c2", paper="ahlers2014", where="Eq. 1", claim="x", section="s", measured=2.0, expected=1.0,
-                tolerance=0.1, verdict="reproduced")
-    with pytest.raises(ValueError, match="reason"):
-        R.claim("c3", paper="ahlers2014", where="Eq. 1", claim="x", section="s", verdict="open")
-
-
-def test_validate_claim_catches_bad_records():
-    good = dict(id="a", paper="ahlers2014", where="w", claim="c", verdict="differs", chapter="ch",
-                evidence=dict(measured=2.0, expected=1.0, tolerance=0.5, relative=False))
-    assert results.validate_claim(good) == []
-    assert results.validate_claim({**good, "verdict": "reproduced"})
-    assert results.validate_claim({**good, "paper": "other"})
-    assert results.validate_claim({**good, "verdict": "maybe"})
+    assert "claims" not in data and "verdicts" not in data
 
 
 def test_figure_manifest(build):

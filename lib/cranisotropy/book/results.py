@@ -8,8 +8,8 @@ later cell fails.  Three kinds of entry:
   formatted number to myst-nb's ``glue`` so the text shows exactly what was computed);
 * ``checks``: named assertions (:meth:`ChapterResults.check` raises when the check fails, so a
   broken identity fails the chapter, and records the outcome when it passes);
-* ``claims``: statements of the papers with a measured verdict (:meth:`ChapterResults.claim`),
-  the raw material of the claims ledger.
+* ``verdicts``: the papers' registered claims (``book/claims/``) judged by their registered rules
+  (:meth:`ChapterResults.judge`), the raw material of the claims ledger.
 """
 
 from __future__ import annotations
@@ -22,10 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
-
-VERDICTS = ("reproduced", "differs", "not reproducible", "open")
-PAPERS = ("ahlers2014", "zhang-liu2024")
-
 
 class CheckFailed(AssertionError):
     """A named check of a chapter did not hold."""
@@ -52,53 +48,6 @@ def _jsonable(value):
         return float(value)
     except (TypeError, ValueError):
         return str(value)
-
-
-def _deviation(measured, expected, relative):
-    if relative:
-        return abs(measured - expected) / abs(expected)
-    return abs(measured - expected)
-
-
-def verdict_from(measured: float, expected: float, tolerance: float, relative: bool) -> str:
-    """``reproduced`` when the deviation is within the tolerance, else ``differs``."""
-    return "reproduced" if _deviation(measured, expected, relative) <= tolerance else "differs"
-
-
-def validate_claim(rec: dict) -> list[str]:
-    """Problems with one claim record (empty list: the verdict is supported by its numbers)."""
-    problems = []
-    cid = rec.get("id", "<no id>")
-    for key in ("id", "paper", "where", "claim", "verdict", "chapter"):
-        if not rec.get(key):
-            problems.append(f"{cid}: missing '{key}'")
-    if rec.get("paper") not in PAPERS:
-        problems.append(f"{cid}: paper must be one of {PAPERS}, got {rec.get('paper')!r}")
-    verdict = rec.get("verdict")
-    if verdict not in VERDICTS:
-        problems.append(f"{cid}: verdict must be one of {VERDICTS}, got {verdict!r}")
-        return problems
-    ev = rec.get("evidence") or {}
-    if verdict in ("reproduced", "differs"):
-        try:
-            measured = float(ev["measured"])
-            expected = float(ev["expected"])
-            tol = float(ev["tolerance"])
-        except (KeyError, TypeError, ValueError):
-            problems.append(f"{cid}: verdict '{verdict}' needs numeric evidence measured/expected/tolerance")
-            return problems
-        if not (math.isfinite(measured) and math.isfinite(expected) and tol >= 0):
-            problems.append(f"{cid}: evidence must be finite with tolerance >= 0")
-            return problems
-        supported = verdict_from(measured, expected, tol, bool(ev.get("relative", False)))
-        if supported != verdict:
-            dev = _deviation(measured, expected, bool(ev.get("relative", False)))
-            problems.append(
-                f"{cid}: verdict '{verdict}' not supported: deviation {dev:.3g} vs tolerance {tol:.3g}"
-            )
-    elif not rec.get("reason"):
-        problems.append(f"{cid}: verdict '{verdict}' needs a 'reason'")
-    return problems
 
 
 def _registry():
@@ -180,7 +129,6 @@ class ChapterResults:
             "parameters": _jsonable(parameters or {}),
             "values": {},
             "checks": {},
-            "claims": [],
         }
         self.path: Path = paths.results_dir() / f"{chapter}.json"
         self.write()
@@ -254,62 +202,6 @@ class ChapterResults:
         # returns nothing, so that a check as a cell's last line prints nothing on the page
 
     # -- claims ----------------------------------------------------------------------------
-    def claim(
-        self,
-        cid: str,
-        *,
-        paper: str,
-        where: str,
-        claim: str,
-        section: str,
-        measured=None,
-        expected=None,
-        tolerance=None,
-        relative: bool = False,
-        quantity: str = "",
-        verdict: str | None = None,
-        reason: str = "",
-        figure: str | None = None,
-    ) -> None:
-        """Record a claim of a paper with its measured verdict.
-
-        With ``measured``, ``expected`` and ``tolerance`` the verdict is computed (``reproduced``
-        when the deviation is within the tolerance, else ``differs``) unless given explicitly;
-        ``not reproducible`` and ``open`` need a ``reason``.  ``section`` is the label of the
-        chapter section that holds the evidence.
-        """
-        evidence = {"quantity": quantity}
-        if measured is not None:
-            evidence.update(
-                measured=_jsonable(measured),
-                expected=_jsonable(expected),
-                tolerance=_jsonable(tolerance),
-                relative=bool(relative),
-            )
-        if figure:
-            evidence["figure"] = figure
-        if verdict is None:
-            if measured is None or expected is None or tolerance is None:
-                raise ValueError(f"claim {cid}: give measured/expected/tolerance or an explicit verdict")
-            verdict = verdict_from(float(measured), float(expected), float(tolerance), relative)
-        rec = {
-            "id": cid,
-            "paper": paper,
-            "where": where,
-            "claim": claim,
-            "verdict": verdict,
-            "evidence": evidence,
-            "reason": reason,
-            "chapter": self.chapter,
-            "section": section,
-        }
-        problems = validate_claim(rec)
-        if problems:
-            raise ValueError("; ".join(problems))
-        self.data["claims"] = [c for c in self.data["claims"] if c["id"] != cid] + [rec]
-        self.write()
-        # returns nothing, so that a claim as a cell's last line prints nothing on the page
-
     def judge(self, cid: str, *, statistic=None, uncertainty=None, description: str = "", p_value=None,
                false_rejection: dict | None = None, power: dict | None = None, values: dict | None = None,
                figure: str | None = None, precondition: bool | None = None, reason: str = "") -> None:
