@@ -105,7 +105,7 @@ def figures_page(build: Path, stage: Path) -> str:
             continue
         out += [f"**What the original showed.** {entry.get('original', '–')}", "",
                 f"```{{image}} _generated/{fid}.png", f":alt: {fid}", ":width: 85%", "```", "",
-                f"*Regenerated:* {entry['caption']}", "",
+                f"**The book's figure.** {entry['caption']}", "",
                 f"- **Made by:** {_made_by(fid, entry)}",
                 f"- **Parameters:** {_params(entry.get('parameters', {}))}",
                 f"- **Files:** {_files(fid, entry)}",
