@@ -385,6 +385,8 @@ def run(params: dict, *, cache_dir, scheduler=None, n_workers: int = 2, progress
     field_kw = params["field"]
     started = time.time()
     load_start = _load()
+    # provenance of the code as it is when the run starts (files may change while it runs)
+    code = dict(git_commit(), source_sha256=source_hash(), versions=versions())
     resumed = 0
     client, cluster = _client(scheduler, n_workers)
     try:
@@ -451,7 +453,7 @@ def run(params: dict, *, cache_dir, scheduler=None, n_workers: int = 2, progress
         if cluster is not None:
             cluster.close()
     wall = time.time() - started
-    prov = dict(git_commit(), source_sha256=source_hash(), versions=versions(), host=socket.gethostname(),
+    prov = dict(code, host=socket.gethostname(),
                 platform=platform.platform(), cpu_count=os.cpu_count(), load_start=load_start,
                 load_end=_load(), started_utc=_dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(),
                 wall_seconds=round(wall, 1), command=command or " ".join(sys.argv),
