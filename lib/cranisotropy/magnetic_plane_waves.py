@@ -25,7 +25,7 @@ The mode table that the kernel reads is :mod:`cranisotropy.boris`'s.
 References
 ----------
 .. [1] J. Giacalone & J. R. Jokipii, ApJ 520, 204 (1999).
-.. [2] D. Harari, S. Mollerach & E. Roulet, JHEP 07, 006 (2002) (L_c of the trace correlation).
+.. [2] D. Harari, S. Mollerach & E. Roulet, JHEP 03 (2002) 045 (their L_c, as CRPropa computes it).
 
 Examples
 --------

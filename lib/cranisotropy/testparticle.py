@@ -292,7 +292,7 @@ def calibration_task(rigidity: float, *, seeds: dict, n_particles: int, t_max: f
 
     Returns ``t`` (n_out times up to about ``t_max``, units l_c/c), ``msd`` = <|Delta x|^2>(t),
     ``vacf`` = <v(t).v(0)>(t) (means over the particles), ``seconds``.  The diffusion
-    coefficient follows from ``msd`` (:func:`cranisotropy.testparticle_statistics.diffusion`);
+    coefficient follows from ``msd`` (:func:`diffusion_coefficient`);
     by Green and Kubo also D = (1/3) int_0^inf vacf dt.
 
     Examples

@@ -37,6 +37,7 @@ Command line (the full set of the book is made this way; see ``data/testparticle
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import datetime as _dt
 import hashlib
@@ -61,15 +62,15 @@ from .magnetic_plane_waves import make_field
 #: bump when the content or layout of the dataset changes
 DATASET_VERSION = "testparticle-dataset-v1"
 
-#: the modules whose source determines the numbers (their hash is part of the cache key)
-SOURCE_MODULES = ("boris.py", "fit.py", "magnetic_plane_waves.py", "testparticle.py", "validate.py")
+#: the modules whose code computes the numbers (the hash of their code is part of the cache key)
+SOURCE_MODULES = ("boris.py", "magnetic_plane_waves.py", "testparticle.py")
 
 _FIELD = dict(n_modes=256, k_ratio=100.0, spectral_index=5 / 3)
 
 #: the quick set that ``make book`` runs (about 3e7 particle-steps)
 QUICK = dict(
     entropy=1602, rigidities=[0.1, 0.25, 1.0], n_seeds=3, field=_FIELD, dt_factor=0.05,
-    box=1000.0, anafast_iter=0,
+    box=1000.0, anafast_iter=0, nu=None,
     calibration=dict(n_particles=300, t_max=[12.0, 24.0, 90.0], n_out=300),
     nu_T=[0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4],
     runs=[dict(name="sum", nside=16, n_observers=4, batch=4)],
@@ -78,7 +79,7 @@ QUICK = dict(
 #: the documented full set (about 1.6e10 particle-steps); its dataset is data/testparticle/full.nc
 FULL = dict(
     entropy=1601, rigidities=[0.1, 0.25, 1.0], n_seeds=10, field=_FIELD, dt_factor=0.05,
-    box=1000.0, anafast_iter=0,
+    box=1000.0, anafast_iter=0, nu=None,
     calibration=dict(n_particles=1000, t_max=[12.0, 24.0, 90.0], n_out=300),
     nu_T=[0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 16],
     runs=[dict(name="sum", nside=16, n_observers=24, batch=12),
@@ -97,6 +98,8 @@ def parameters(preset: str = "quick", **overrides) -> dict:
     preset : {"quick", "full"}
     **overrides
         Top-level keys to replace (``rigidities``, ``n_seeds``, ``nu_T``, ``runs``, ...).
+        ``nu`` (one relaxation rate per rigidity) fixes the snapshot times instead of the run's
+        own calibration (the quick run uses the full run's, so that both sample the same T).
 
     Returns
     -------
@@ -137,6 +140,12 @@ def parameters(preset: str = "quick", **overrides) -> dict:
     )
     if not out["rigidities"]:
         raise ValueError("rigidities must not be empty")
+    if p.get("nu") is None:
+        out["nu"] = None
+    else:
+        out["nu"] = [validate.positive("nu", n, allow_array=False) for n in p["nu"]]
+        if len(out["nu"]) != len(out["rigidities"]):
+            raise ValueError("nu needs one entry per rigidity (or None)")
     if out["nu_T"][0] != 0 or np.any(np.diff(out["nu_T"]) <= 0):
         raise ValueError("nu_T must start at 0 and increase")
     cal = p["calibration"]
@@ -209,12 +218,31 @@ def _canonical(obj):
     raise TypeError(f"cannot put {type(obj).__name__} into a cache key")
 
 
+def _code_of(path: Path) -> str:
+    """The module's syntax tree without docstrings: what changes the numbers, not the prose."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False)
+
+
 def source_hash() -> str:
-    """sha256 of the library modules that compute the numbers (:data:`SOURCE_MODULES`)."""
+    """sha256 of the code of the modules that compute the numbers (:data:`SOURCE_MODULES`),
+    docstrings and comments excluded (a corrected docstring does not invalidate a dataset).
+
+    Examples
+    --------
+    >>> len(source_hash())
+    64
+    """
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for name in SOURCE_MODULES:
-        h.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+        h.update(name.encode() + b"\0" + _code_of(here / name).encode() + b"\0")
     return h.hexdigest()
 
 
@@ -318,8 +346,14 @@ def open_dataset(path):
 
 
 def attrs(ds) -> dict:
-    """The dataset's JSON attributes (``parameters``, ``provenance``, ``seeds``) as dicts."""
-    return {k: json.loads(ds.attrs[k]) for k in ("parameters", "provenance", "seeds")}
+    """The dataset's JSON attributes (``parameters``, ``provenance``, ``seeds``) as dicts.
+
+    ``parameters`` gets the keys that later versions added, with their defaults (``nu``: None),
+    so that it compares equal to :func:`parameters` of the same set.
+    """
+    out = {k: json.loads(ds.attrs[k]) for k in ("parameters", "provenance", "seeds")}
+    out["parameters"].setdefault("nu", None)
+    return out
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -417,7 +451,8 @@ def run(params: dict, *, cache_dir, scheduler=None, n_workers: int = 2, progress
                 fut.release()
         D_seed = np.array([[tp.diffusion_coefficient(results[f"cal-r{i}-s{s}"]["t"], results[f"cal-r{i}-s{s}"]["msd"])
                             for s in range(params["n_seeds"])] for i in range(len(rig))])
-        nu = 1.0 / (3.0 * D_seed.mean(axis=1))
+        # the relaxation rate that sets the snapshot times: this run's own, or the one given
+        nu = 1.0 / (3.0 * D_seed.mean(axis=1)) if params.get("nu") is None else np.asarray(params["nu"], dtype=float)
         # 2. sky runs
         futures = {}
         todo = 0
@@ -537,7 +572,8 @@ def assemble(params: dict, results: dict, nu, D_seed, tree, provenance: dict):
                                  "<run>_cl_* = observer means per seed, axis-averaged, l from 0"))
     ds["cal_msd"].attrs["long_name"] = "<|Delta x|^2>(t) of forward-tracked particles, l_c^2"
     ds["cal_vacf"].attrs["long_name"] = "<v(t).v(0)>(t)"
-    ds["nu"].attrs["long_name"] = "relaxation rate nu = 1/(3 D) from the seed-mean D, c/l_c; sets the snapshot steps"
+    ds["nu"].attrs["long_name"] = ("relaxation rate that sets the snapshot steps, c/l_c: nu = 1/(3 D) of the seed-mean D "
+                                   "of this run, or the parameter nu when given")
     return ds
 
 
