@@ -227,7 +227,7 @@ def backtrack(field, observers, nside: int, rigidity: float, dt: float, steps, *
     n, npix, nt, k = len(x0), len(d), len(steps), len(axes)
     lmax = 3 * nside - 1
     x_start = np.repeat(x0, npix, axis=0)
-    x = np.ascontiguousarray(x_start)
+    x = x_start.copy()                  # (a view of x_start would move the start with the rays)
     v = np.ascontiguousarray(np.tile(d, (n, 1)))
     out = dict(S_A=np.empty((nt, n, k)), S_B=np.empty((nt, n, k)), M_A=np.empty((nt, n, 3, 3)),
                M_B=np.empty((nt, n, 3, 3)), cl_A=np.empty((nt, n, lmax + 1)),

@@ -34,6 +34,34 @@ def test_zero_time_summaries_are_the_initial_dipole(field):
     assert tp.truncated_sum(cl) == pytest.approx(4 * np.pi / 3, rel=2e-4)     # (2l+1)-weighted leakage
 
 
+def test_setup_b_is_ballistic_at_first(field):
+    # T << r_g: Delta x = -T p (back-tracking), so tr M_B = <Delta x . p> = -T and S_B = 4 pi T^2 / 3
+    out = tp.backtrack(field, [[10.0, 20.0, 30.0]], 8, 10.0, 0.02, [0, 5])
+    T = 0.1
+    assert np.trace(out["M_B"][1, 0]) == pytest.approx(-T, rel=1e-3)
+    assert np.allclose(out["S_B"][1, 0], 4 * np.pi * T**2 / 3, rtol=1e-3)
+    assert np.allclose(out["M_B"][1, 0], -T * out["M_A"][0, 0], rtol=0, atol=1e-4)
+
+
+def test_summaries_match_a_brute_force_computation(field):
+    nside, x0, steps = 4, np.array([5.0, -3.0, 40.0]), [0, 7, 19]
+    out = tp.backtrack(field, [x0], nside, 0.5, 0.025, steps)
+    d = tp.sky_directions(nside)
+    x, v = np.tile(x0, (len(d), 1)), d.copy()
+    boris.push(x, v, field, 0.5, -0.025, 19)
+    dx = x - x0
+    j = 2
+    for k, n in enumerate(tp.AXES):
+        assert out["S_A"][j, 0, k] == pytest.approx(4 * np.pi * np.mean((v @ n) ** 2), rel=1e-12)
+        assert out["S_B"][j, 0, k] == pytest.approx(4 * np.pi * np.mean((dx @ n) ** 2), rel=1e-12)
+    assert np.allclose(out["M_A"][j, 0], v.T @ d / len(d), rtol=0, atol=1e-14)
+    assert np.allclose(out["M_B"][j, 0], dx.T @ d / len(d), rtol=0, atol=1e-13)
+    for key, maps in (("cl_A", v), ("cl_B", dx)):
+        ref = np.mean([tp.spectra(maps @ n) for n in tp.AXES], axis=0)
+        assert np.allclose(out[key][j, 0], ref, rtol=1e-8, atol=1e-14), key
+    assert np.max(np.abs(dx)) > 0.1
+
+
 def test_anafast_iter0_agrees_with_iter3_below_l30():
     f = make_field(256, seed=3)
     d = tp.sky_directions(16)
