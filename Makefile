@@ -40,6 +40,10 @@ html: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider tests/lib tests/book
 
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) tools/bench.py --output _build/bench/engine.json
+
 serve:
 	@test -f _build/html/index.html || { echo "no book yet: run make book"; exit 1; }
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html

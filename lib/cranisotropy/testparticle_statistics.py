@@ -20,6 +20,7 @@ References
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +34,20 @@ DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "data" / "testparticle" 
 
 # -- generic ------------------------------------------------------------------------------------
 def bootstrap(statistic, *samples, n_boot: int = 2000, rng: np.random.Generator) -> tuple:
-    """Bootstrap over the first axis (the seeds) of every array in ``samples`` jointly.
+    """Bootstrap over the seeds (axis 0) of a statistic of the seed means.
+
+    Each resample draws the seeds with replacement (the same draw for every array of
+    ``samples``); the statistic sees only the means over the drawn seeds, so the resampling is
+    done for all resamples at once (multinomial counts).
 
     Parameters
     ----------
     statistic : callable
-        ``statistic(*samples)`` -> array (any shape); computed on the full sample and on each of
-        ``n_boot`` resamples of the seeds (the same seed indices for every array).
+        ``statistic(*means)`` -> array whose first axis runs over the sets of means: each
+        ``means`` array has shape (m, ...) (m = 1 for the full sample, ``n_boot`` for the
+        resamples), ``...`` the shape of one seed's entry of the corresponding sample.
     *samples : array_like
-        Arrays with the seeds along axis 0 (all of the same length).
+        Arrays with the seeds along axis 0 (all of the same length >= 2).
     n_boot : int
         Number of resamples.
     rng : numpy.random.Generator
@@ -49,14 +55,14 @@ def bootstrap(statistic, *samples, n_boot: int = 2000, rng: np.random.Generator)
     Returns
     -------
     estimate, standard_error, replicates
-        The statistic of the full sample, the standard deviation of the replicates, and the
-        replicates themselves (n_boot, ...).
+        The statistic of the full sample, the standard deviation of the replicates (NaN-aware),
+        and the replicates (n_boot, ...).
 
     Examples
     --------
     >>> x = np.arange(10.0)
-    >>> est, se, _ = bootstrap(lambda a: a.mean(0), x, rng=np.random.default_rng(0))
-    >>> float(est), bool(abs(se - x.std() / np.sqrt(10)) < 0.1)
+    >>> est, se, _ = bootstrap(lambda m: m, x, rng=np.random.default_rng(0))
+    >>> round(float(est), 12), bool(abs(se - x.std() / np.sqrt(10)) < 0.1)
     (4.5, True)
     """
     if not callable(statistic):
@@ -64,16 +70,37 @@ def bootstrap(statistic, *samples, n_boot: int = 2000, rng: np.random.Generator)
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
     n_boot = validate.integer("n_boot", n_boot, minimum=2, allow_array=False)
-    arrays = [np.asarray(validate.finite("samples", s)) for s in samples]
+    arrays = [np.asarray(validate.finite("samples", s), dtype=float) for s in samples]
     if not arrays:
         raise ValueError("samples must not be empty")
-    n = arrays[0].shape[0]
-    if n < 2 or any(a.shape[0] != n for a in arrays):
+    n = arrays[0].shape[0] if arrays[0].ndim else 0
+    if n < 2 or any(a.ndim == 0 or a.shape[0] != n for a in arrays):
         raise ValueError("samples need the same number (>= 2) of seeds along axis 0")
-    est = np.asarray(statistic(*arrays), dtype=float)
-    idx = rng.integers(0, n, size=(n_boot, n))
-    reps = np.array([np.asarray(statistic(*(a[k] for a in arrays)), dtype=float) for k in idx])
-    return est, reps.std(axis=0, ddof=1), reps
+    full = np.full((1, n), 1.0 / n)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) / n
+    est = np.asarray(statistic(*(np.tensordot(full, a, axes=(1, 0)) for a in arrays)), dtype=float)[0]
+    reps = np.asarray(statistic(*(np.tensordot(weights, a, axes=(1, 0)) for a in arrays)), dtype=float)
+    with warnings.catch_warnings():                # replicates that are all NaN give NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        err = np.nanstd(reps, axis=0, ddof=1)
+    return est, err, reps
+
+
+def slope_weights(x) -> np.ndarray:
+    """Weights w with ``fit.line(x, y, sigma=1).value("slope") == w @ y`` for every y.
+
+    An equal-weight straight-line fit is linear in the data, so its slope is a fixed linear
+    combination of y; w is read off by fitting the unit vectors with :func:`cranisotropy.fit.line`.
+    Bootstrap loops use it to fit thousands of replicates at once.
+
+    Examples
+    --------
+    >>> x = np.array([0.0, 1.0, 2.0, 4.0]); y = np.array([1.0, 2.5, 3.0, 7.0])
+    >>> bool(np.isclose(slope_weights(x) @ y, fit.line(x, y, sigma=1.0).value("slope")))
+    True
+    """
+    x = np.atleast_1d(validate.finite("x", x))
+    return np.array([fit.line(x, e, sigma=1.0).value("slope") for e in np.eye(x.size)])
 
 
 def seed_mean(samples) -> tuple:
@@ -131,6 +158,21 @@ def efolding_rate(t, acf) -> float:
     return float(1 / te)
 
 
+def _efolding_rows(t, acf):
+    """:func:`efolding_rate` of every row of ``acf`` (m, n_t) (NaN where it never falls to 1/e)."""
+    t = np.concatenate([[0.0], t])
+    a = np.hstack([np.ones((acf.shape[0], 1)), acf])
+    below = a <= np.exp(-1)
+    k = np.argmax(below, axis=1)
+    ok = below.any(axis=1) & (k > 0)
+    k = np.where(ok, k, 1)
+    rows = np.arange(a.shape[0])
+    a0, a1 = a[rows, k - 1], a[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        te = t[k - 1] + (a0 - np.exp(-1)) / (a0 - a1) * (t[k] - t[k - 1])
+        return np.where(ok, 1 / te, np.nan)
+
+
 def green_kubo(t, vacf) -> float:
     """D = (1/3) int_0^t_max <v(t).v(0)> dt (trapezoid, with (0, 1) prepended), units l_c c.
 
@@ -174,8 +216,9 @@ def calibration(t, msd, vacf, *, n_boot: int = 2000, rng: np.random.Generator) -
     D, D_err = seed_mean(d_seed)
     nu = 1 / (3 * D)
 
-    def rates(d, v):
-        return [efolding_rate(t, v.mean(0)) * 3 * d.mean(), green_kubo(t, v.mean(0))]
+    def rates(d, v):                           # seed means of D (m,) and of the vacf (m, n_t)
+        return np.stack([_efolding_rows(t, v) * 3 * d, np.trapezoid(np.hstack([np.ones((len(v), 1)), v]),
+                                                                    np.concatenate([[0.0], t]), axis=-1) / 3], axis=-1)
 
     (efold, gk), (efold_err, gk_err), _ = bootstrap(rates, d_seed, vacf, n_boot=n_boot, rng=rng)
     return dict(D_seed=d_seed, D=float(D), D_err=float(D_err), nu=float(nu), nu_err=float(D_err / (3 * D**2)),
@@ -263,10 +306,9 @@ def dipole_power(M_A, axes, *, n_boot: int = 2000, rng: np.random.Generator) -> 
     d = np.einsum("stkj,kj->stk", Dm, axes).mean(axis=-1)           # (seed, time)
     vacf = np.trace(M_A, axis1=-2, axis2=-1).mean(axis=1)           # (seed, time)
 
-    def stat(sq_, Dm_, d_, v_):
-        D_ens = Dm_.mean(axis=0)                                    # (time, axis, 3)
-        coh = np.sum(D_ens**2, axis=-1).mean(axis=-1)
-        return np.stack([sq_.mean(0), coh, d_.mean(0), v_.mean(0)])
+    def stat(sq_, Dm_, d_, v_):                # seed means: (m, time), (m, time, axis, 3), ...
+        coh = np.sum(Dm_**2, axis=-1).mean(axis=-1)
+        return np.stack([sq_, coh, d_, v_], axis=1)
 
     est, err, _ = bootstrap(stat, sq, Dm, d, vacf, n_boot=n_boot, rng=rng)
     total, coherent, dmean, v = est
@@ -315,9 +357,8 @@ def ratio_spectrum(cl, *, plateau_width: int | None = 16, n_boot: int = 2000,
     plat = plateau(cl, plateau_width)[..., None] if plateau_width else np.zeros(cl.shape[:-1] + (1,))
     c = cl - plat
 
-    def stat(c_, p_):
-        m = c_.mean(axis=0)
-        return np.concatenate([m / m[..., 1:2], (p_.mean(axis=0) / (c_ + p_)[..., 1:2].mean(axis=0))], axis=-1)
+    def stat(c_, p_):                          # seed means: (m, ..., l), (m, ..., 1)
+        return np.concatenate([c_ / c_[..., 1:2], p_ / (c_ + p_)[..., 1:2]], axis=-1)
 
     est, err, reps = bootstrap(stat, c, plat, n_boot=n_boot, rng=rng)
     return dict(ratio=est[..., :-1], err=err[..., :-1], replicates=reps[..., :-1],
@@ -384,10 +425,14 @@ def drift(spec: dict, k_from: int, k_to: int, ells) -> dict:
         delta = np.log(r[k_to, ells] / r[k_from, ells])
         reps = spec["replicates"]
         dr = np.log(reps[:, k_to, ells] / reps[:, k_from, ells])
-    err = np.nanstd(np.where(np.isfinite(dr), dr, np.nan), axis=0, ddof=1)
+    with warnings.catch_warnings():                # columns without finite replicates give NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        err = np.nanstd(np.where(np.isfinite(dr), dr, np.nan), axis=0, ddof=1)
     ok = np.isfinite(delta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pull = np.abs(delta[ok]) / err[ok]
     return dict(delta=delta, err=err, max_abs=float(np.max(np.abs(delta[ok]))) if ok.any() else np.nan,
-                max_pull=float(np.max(np.abs(delta[ok]) / err[ok])) if ok.any() else np.nan)
+                max_pull=float(np.max(pull)) if ok.any() else np.nan)
 
 
 def stationarity(spec: dict, nu_T, ells, *, tolerance: float = np.log(1.5)) -> dict:
@@ -435,7 +480,7 @@ def spectral_slope(spec: dict, k: int, ell_range) -> dict:
     lr = np.log10(reps[good])
     res = fit.power_law(ells, r, sigma=np.maximum(lr.std(axis=0, ddof=1), 1e-6), pivot=10.0,
                         model_name="ratio spectrum slope")
-    slopes = [fit.line(np.log10(ells / 10.0), y, sigma=1.0).value("slope") for y in lr]
+    slopes = lr @ slope_weights(np.log10(ells / 10.0))         # equal-weight line through each replicate
     return dict(slope=res.value("slope"), err=float(np.std(slopes, ddof=1)), fit=res)
 
 
@@ -453,17 +498,19 @@ def decay_rate(nu_T, y_seed, window, *, n_boot: int = 2000, rng: np.random.Gener
     if sel.sum() < 2:
         raise ValueError("window must hold at least two snapshots")
 
-    def rate(y_):
-        m = y_.mean(axis=0)[sel]
-        if np.any(m <= 0):
-            return np.nan
-        return -fit.line(nu_T[sel], np.log(m), sigma=1.0).value("slope")
+    w = slope_weights(nu_T[sel])                # the fit of fit.line, applied to every replicate
+
+    def rate(m_):                              # seed means (m, time)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -(np.log(np.where(m_[:, sel] > 0, m_[:, sel], np.nan)) @ w)
 
     est, err, reps = bootstrap(rate, y, n_boot=n_boot, rng=rng)
+    if np.isfinite(est):                        # the estimate itself straight from the fitting layer
+        est = -fit.line(nu_T[sel], np.log(y.mean(axis=0)[sel]), sigma=1.0).value("slope")
     m = y.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         local = -np.diff(np.log(np.where(m > 0, m, np.nan))) / np.diff(nu_T)
-    return dict(rate=float(est), err=float(np.nanstd(reps, ddof=1)), local=local,
+    return dict(rate=float(est), err=float(err), local=local,
                 local_nu_T=0.5 * (nu_T[1:] + nu_T[:-1]))
 
 

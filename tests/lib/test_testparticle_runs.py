@@ -15,7 +15,7 @@ TINY = dict(rigidities=[1.0, 0.5], n_seeds=2, field=dict(n_modes=8, k_ratio=100.
 def cluster():
     from distributed import LocalCluster
     # threads, not processes: starts in a second; one worker, so kernels never run concurrently
-    c = LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+    c = LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0")
     yield c
     c.close()
 
@@ -94,3 +94,12 @@ def test_run_writes_resumes_and_reloads(tmp_path, cluster):
 def test_open_dataset_names_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="test-particle dataset"):
         tr.open_dataset(tmp_path / "none.nc")
+
+
+def test_source_hash_ignores_docstrings_and_comments(tmp_path):
+    a, b, c = tmp_path / "a.py", tmp_path / "b.py", tmp_path / "c.py"
+    a.write_text('"""Module."""\n\ndef f(x):\n    """Doc."""\n    return x + 1  # one\n')
+    b.write_text('"""Another text."""\n\ndef f(x):\n    """Other doc."""\n    # a comment\n    return x + 1\n')
+    c.write_text('"""Module."""\n\ndef f(x):\n    """Doc."""\n    return x + 2\n')
+    assert tr._code_of(a) == tr._code_of(b) != tr._code_of(c)
+    assert len(tr.source_hash()) == 64
