@@ -173,6 +173,22 @@ def _efolding_rows(t, acf):
         return np.where(ok, 1 / te, np.nan)
 
 
+def first_minimum(y) -> int:
+    """Index of the first local minimum of ``y`` (the first k with y[k-1] > y[k] <= y[k+1]; the
+    last index if ``y`` falls throughout).
+
+    Examples
+    --------
+    >>> first_minimum([1.0, 0.5, 0.2, 0.3, 0.1, -0.1])
+    2
+    """
+    y = np.atleast_1d(validate.finite("y", y))
+    for k in range(1, len(y) - 1):
+        if y[k - 1] > y[k] <= y[k + 1]:
+            return k
+    return len(y) - 1
+
+
 def green_kubo(t, vacf) -> float:
     """D = (1/3) int_0^t_max <v(t).v(0)> dt (trapezoid, with (0, 1) prepended), units l_c c.
 
@@ -411,6 +427,20 @@ def log_deviation(ratio, reference, ells) -> np.ndarray:
         return np.where(r > 0, np.abs(np.log(np.where(r > 0, r, 1) / ref)), np.nan)
 
 
+def max_log_deviation(ratio, reference, ells) -> np.ndarray:
+    """Largest :func:`log_deviation` over ``ells`` along the last axis (NaN where no l has a
+    positive ratio).
+
+    Examples
+    --------
+    >>> max_log_deviation(np.array([[0, 1, 0.6, 0.1], [0, 1, -1, -1]]), np.array([0, 1, 0.3, 0.1]), [2, 3]).round(3).tolist()
+    [0.693, nan]
+    """
+    dev = log_deviation(ratio, reference, ells)
+    ok = np.isfinite(dev)
+    return np.where(ok.any(axis=-1), np.max(np.where(ok, dev, -np.inf), axis=-1), np.nan)
+
+
 def drift(spec: dict, k_from: int, k_to: int, ells) -> dict:
     """Change of ln(C_l/C_1) between the times with indices ``k_from`` and ``k_to`` of a
     :func:`ratio_spectrum` result over times, for l in ``ells``, with its bootstrap error
@@ -462,6 +492,28 @@ def stationarity(spec: dict, nu_T, ells, *, tolerance: float = np.log(1.5)) -> d
     stationary = bool(half["max_abs"] < tolerance and ok_from <= k_half)
     return dict(change=change, stationary=stationary, since=float(nu_T[ok_from]) if stationary else float("nan"),
                 last_doubling=half, k_half=k_half)
+
+
+def spectrum_difference(spec_a: dict, spec_b: dict, ells) -> dict:
+    """How far apart two independent ratio spectra (:func:`ratio_spectrum` results over the same
+    times) are: at each time the largest |ln(R_a/R_b)| over ``ells`` and the largest
+    |R_a - R_b| / sqrt(err_a^2 + err_b^2) (independent fields: errors add in quadrature).
+
+    Examples
+    --------
+    >>> a = dict(ratio=np.array([[0, 1, 0.2, 0.1]]), err=np.array([[0, 0, 0.01, 0.01]]))
+    >>> b = dict(ratio=np.array([[0, 1, 0.1, 0.1]]), err=np.array([[0, 0, 0.01, 0.01]]))
+    >>> r = spectrum_difference(a, b, [2, 3])
+    >>> r["max_abs_ln"].round(3).tolist(), r["max_pull"].round(2).tolist()
+    ([0.693], [7.07])
+    """
+    ells = np.atleast_1d(validate.integer("ells", ells, minimum=1))
+    ra, rb = spec_a["ratio"][..., ells], spec_b["ratio"][..., ells]
+    ok = (ra > 0) & (rb > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln = np.where(ok, np.abs(np.log(np.where(ok, ra / rb, 1.0))), np.nan)
+        pull = np.abs(ra - rb) / np.hypot(spec_a["err"][..., ells], spec_b["err"][..., ells])
+    return dict(max_abs_ln=np.nanmax(ln, axis=-1), max_pull=np.nanmax(pull, axis=-1))
 
 
 def spectral_slope(spec: dict, k: int, ell_range) -> dict:
@@ -627,8 +679,9 @@ def agreement(quick, full, *, run: str = "sum", alpha: float = 0.05) -> dict:
     Returns
     -------
     dict
-        ``rows`` (one per rigidity and quantity: largest |t| and where), ``max_t``,
-        ``threshold``, ``n_tests``, ``dof``.
+        ``rows`` (one per rigidity and quantity: largest |t| and where), ``worst`` (per quantity,
+        the row of the rigidity with the largest |t|), ``max_t``, ``threshold``, ``n_tests``,
+        ``dof``, ``agrees``.
     """
     rq, rf = quick["rigidity"].values, full["rigidity"].values
     nq = quick.sizes[f"{run}_observer"]
@@ -665,6 +718,10 @@ def agreement(quick, full, *, run: str = "sum", alpha: float = 0.05) -> dict:
     for row in rows:
         row["threshold"] = threshold if row["quantity"] != "D" else float(stats.t.isf(alpha / (2 * n_tests), row["dof"]))
         row["agrees"] = bool(row["max_abs_t"] <= row["threshold"])
-    return dict(rows=rows, max_t=max(r["max_abs_t"] for r in rows), threshold=threshold,
+    worst = {}
+    for row in rows:
+        if row["quantity"] not in worst or row["max_abs_t"] > worst[row["quantity"]]["max_abs_t"]:
+            worst[row["quantity"]] = row
+    return dict(rows=rows, worst=list(worst.values()), max_t=max(r["max_abs_t"] for r in rows), threshold=threshold,
                 d_threshold=min(d_thresholds), n_tests=n_tests, dof=dof,
                 agrees=all(r["agrees"] for r in rows), nu_T=np.array(common))
