@@ -205,6 +205,21 @@ def green_kubo(t, vacf) -> float:
     return float(np.trapezoid(v, t) / 3)
 
 
+def running_green_kubo(t, vacf) -> np.ndarray:
+    """D(t) = (1/3) int_0^t <v(s).v(0)> ds at every t of ``t`` (trapezoid, (0, 1) prepended).
+
+    Examples
+    --------
+    >>> running_green_kubo([1.0, 2.0], [1.0, 1.0]).tolist()
+    [0.3333333333333333, 0.6666666666666666]
+    """
+    t = np.concatenate([[0.0], np.atleast_1d(validate.positive("t", t))])
+    v = np.concatenate([[1.0], np.atleast_1d(validate.finite("vacf", vacf))])
+    if t.shape != v.shape:
+        raise ValueError("t and vacf must have the same shape")
+    return np.cumsum(0.5 * (v[1:] + v[:-1]) * np.diff(t)) / 3
+
+
 def calibration(t, msd, vacf, *, n_boot: int = 2000, rng: np.random.Generator) -> dict:
     """nu = c^2/(3 D) and the velocity autocorrelation of one rigidity, errors over seeds.
 

@@ -36,6 +36,8 @@ def test_efolding_rate_and_green_kubo_of_known_functions():
     acf = np.exp(-t) * np.cos(2 * t)
     assert st.efolding_rate(t, acf) > 1.5
     assert st.green_kubo(t, np.exp(-t / 0.4)) == pytest.approx(0.4 / 3, rel=1e-4)
+    run = st.running_green_kubo(t, np.exp(-t / 0.4))
+    assert run[-1] == pytest.approx(st.green_kubo(t, np.exp(-t / 0.4))) and np.all(np.diff(run) >= 0)
     rows = st._efolding_rows(t, np.array([np.exp(-2 * t), np.ones_like(t)]))
     assert rows[0] == pytest.approx(2.0, rel=1e-4) and np.isnan(rows[1])
 
