@@ -1,44 +1,76 @@
 # The two commands a reader needs: `make book` and `make test` (see README.md).
-# Both create the pinned environment in .venv first (again only when requirements change).
+# Both set up the pinned environment in .venv first (again only when requirements change);
+# `make test` also installs the browser for the page test when it is missing (root + apt).
 
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
+# Let Python cache compiled bytecode: every chapter's kernel imports sympy, scipy, matplotlib and
+# healpy; without a cache (PYTHONDONTWRITEBYTECODE set, as on this project's machines) each kernel
+# compiles them from source again, ~5 s apiece.
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+UV_VERSION := 0.13.9
+PHASE  := $(PYTHON) tools/phase.py
 # Pass papermill parameters: make figures ARGS="-p nu_T 0.5"; one chapter: CHAPTER=hierarchy
 ARGS    ?=
 CHAPTER ?=
+JOBS    ?= 2
 PORT    ?= 8000
+# FRESH=1: execute chapters even when a cached execution with the same inputs exists
+FRESH   ?=
 
-.PHONY: book figures html test test-lib test-book venv serve lock clean help
+.PHONY: book figures html pdf test venv system-deps serve lock clean clean-cache help
 
 help:
-	@echo "make book     - set up .venv, execute every chapter, render _build/html"
-	@echo "make test     - set up .venv, unit tests, every chapter via papermill, strict HTML build"
-	@echo "make figures  - execute chapters only; ARGS=\"-p NAME VALUE\" CHAPTER=name"
-	@echo "make html     - render the HTML from the executed chapters"
-	@echo "make serve    - serve _build/html on http://localhost:$(PORT)"
+	@echo "make book         - set up .venv, execute every chapter (JOBS=$(JOBS) side by side), render _build/html"
+	@echo "make test         - set up .venv (+ browser), unit tests and doctests, every chapter, strict HTML build, browser test"
+	@echo "make figures      - execute chapters only; ARGS=\"-p NAME VALUE\" CHAPTER=name FRESH=1"
+	@echo "make html         - render the HTML from the executed chapters"
+	@echo "make pdf          - the whole book as one PDF, _build/book.pdf (installs TeX when missing; not part of make book)"
+	@echo "make serve        - serve _build/html on http://localhost:$(PORT)"
+	@echo "make system-deps  - install Chromium + ChromeDriver (Debian, root) for the browser test"
+	@echo "make clean        - remove _build;  make clean-cache - forget cached chapter executions"
 
 $(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv --clear $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "error: Python >= 3.11 needed (set PYTHON=...)")'
+	@$(PHASE) setup -- bash -c '\
+	  $(PYTHON) -m venv --clear $(VENV) && \
+	  $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>&1 | { grep -v "is ignored: it is neither" || true; } && \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt && \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .'
 	@touch $@
 
 venv: $(STAMP)
 
-book: figures html
+system-deps:
+	@$(PHASE) system-deps -- $(PYTHON) tools/system_deps.py install
+
+book: $(STAMP)
+	@$(PHASE) execute -- $(PY) tools/book.py execute --jobs $(JOBS) $(if $(FRESH),--fresh) $(ARGS)
+	@$(PHASE) html -- $(PY) tools/book.py html
 
 figures: $(STAMP)
-	$(PY) tools/book.py execute $(if $(CHAPTER),--chapter $(CHAPTER)) $(ARGS)
+	@$(PHASE) execute -- $(PY) tools/book.py execute --jobs $(JOBS) $(if $(FRESH),--fresh) $(if $(CHAPTER),--chapter $(CHAPTER)) $(ARGS)
 
 html: $(STAMP)
-	$(PY) tools/book.py html
+	@$(PHASE) html -- $(PY) tools/book.py html
 
+# The PDF: TeX from Debian (installed when missing, root + apt), the chapters as `make book`
+# executes them (reused from the cache), the LaTeX build, then its own test (pages, figures).
+pdf: $(STAMP)
+	@$(PHASE) system-tex -- $(PYTHON) tools/system_deps.py install-tex
+	@$(PHASE) execute -- $(PY) tools/book.py execute --jobs $(JOBS)
+	@$(PHASE) pdf -- $(PY) tools/book.py pdf
+	@$(PHASE) pdf-test -- $(PY) -m pytest -p no:cacheprovider -q tests/pdf
+
+# The browser install starts in the background and runs while the tests do; the browser tests
+# wait for it (or are skipped, with the reason, where it cannot be installed).
 test: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider tests/lib tests/book
+	@$(PYTHON) tools/system_deps.py start
+	@$(PHASE) tests -- $(PY) -m pytest -p no:cacheprovider --durations=8 --doctest-modules lib/cranisotropy tests/lib tests/book
 
 .PHONY: bench
 bench: $(STAMP)
@@ -57,3 +89,6 @@ lock:
 
 clean:
 	rm -rf _build
+
+clean-cache:
+	rm -rf .cache/executions

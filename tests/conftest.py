@@ -1,7 +1,94 @@
-"""Shared test set-up: the repository's tools/ folder is importable as ``book`` / ``pages``."""
+"""Shared test set-up.
 
+* ``tools/`` is importable (``book``, ``inputs``, ``parameters``, ``pages``, ``system_deps``).
+* The book tests (``tests/book``) need the whole book executed and rendered. That build starts in
+  a background thread as soon as the tests are collected, into a temporary folder (never the
+  reader's ``_build``), so that the chapters execute while the unit tests run; chapter executions
+  whose inputs are unchanged are taken from the execution cache (``tools/book.py``). The
+  ``built_book`` fixture waits for it.
+"""
+
+from __future__ import annotations
+
+import shutil
 import sys
+import tempfile
+import threading
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+
+
+@dataclass
+class BuiltBook:
+    build: Path
+    records: dict = field(default_factory=dict)
+    error: str | None = None          # what went wrong in executing or rendering, if anything
+    html_ok: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_BOOK: BuiltBook | None = None
+
+
+def _build(state: BuiltBook) -> None:
+    import book
+
+    book.OUTPUT = open(state.build / "build.log", "w")    # not stdout: tests capture it
+    try:
+        state.records = book.execute(build=state.build, jobs=2)
+        failed = [n for n, r in state.records.items() if not r["ok"]]
+        if failed:
+            state.error = f"chapters failed: {failed}"
+            return
+        book.html(build=state.build)
+        state.html_ok = True
+    except BaseException:   # noqa: BLE001 -- reported by the tests that need the book
+        state.error = traceback.format_exc()
+    finally:
+        book.OUTPUT.close()
+        book.OUTPUT = None
+        state.done.set()
+
+
+def pytest_collection_finish(session):
+    global _BOOK
+    if any(item.get_closest_marker("book") for item in session.items):
+        build = Path(tempfile.mkdtemp(prefix="cranisotropy-test-build-"))
+        _BOOK = BuiltBook(build=build)
+        threading.Thread(target=_build, args=(_BOOK,), daemon=True, name="book-build").start()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The log of the test build: time per chapter (executed or from the cache) and per phase."""
+    if _BOOK is not None and (_BOOK.build / "build.log").is_file():
+        terminalreporter.section("book build (chapters and HTML)")
+        terminalreporter.write(_BOOK.build.joinpath("build.log").read_text())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _BOOK is not None:
+        _BOOK.done.wait()
+        _BOOK.passed = exitstatus == 0
+
+
+def pytest_unconfigure(config):
+    if _BOOK is not None:
+        if getattr(_BOOK, "passed", False):
+            shutil.rmtree(_BOOK.build, ignore_errors=True)
+        else:
+            print(f"the test build of the book is kept in {_BOOK.build}")
+
+
+@pytest.fixture(scope="session")
+def built_book() -> BuiltBook:
+    """The book executed and rendered into a temporary folder (see the module docstring)."""
+    if _BOOK is None:
+        pytest.fail("the book build was not started (mark the test with @pytest.mark.book)")
+    _BOOK.done.wait()
+    return _BOOK

@@ -89,6 +89,11 @@ def ratio(ell, beta, candidate: str = "b"):
 
     Needs beta in (0, 4) so that l = 1 is defined (Gamma(beta) at l = 1).  For beta -> 0 the ratio
     at l >= 2 tends to 0 (1/Gamma(beta) -> 0).
+
+    Examples
+    --------
+    >>> ratio([1, 2, 3], 1.0, "b").round(6).tolist()               # beta = 1: 2/(l (l+1))
+    [1.0, 0.333333, 0.166667]
     """
     candidate = _candidate(candidate)
     ell, beta = _check(ell, beta, 1)
@@ -102,7 +107,12 @@ def ratio(ell, beta, candidate: str = "b"):
 
 
 def asymptotic_slope(beta, candidate: str = "b"):
-    """d ln C_l / d ln l for l >> 1: 2 beta - 2 (candidate a) or 2 beta - 4 (candidate b)."""
+    """d ln C_l / d ln l for l >> 1: 2 beta - 2 (candidate a) or 2 beta - 4 (candidate b).
+
+    Examples
+    --------
+    >>> asymptotic_slope(0.5, "a"), beta_for_slope(-3.0, "b")
+    (-1.0, 0.5)"""
     candidate = _candidate(candidate)
     b = validate.finite("beta", beta)
     out = 2.0 * np.asarray(b) - (2.0 if candidate == "a" else 4.0)

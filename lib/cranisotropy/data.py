@@ -7,7 +7,9 @@ coverage), the statistical error-bar ends where visible (NaN where hidden by the
 shaded box around each point, and the 1/2/3-sigma isotropic-noise bands.  See
 ``data/icecube12yr/README.md`` for the source, the method and the precision (markers
 +-0.012 dex).  ``load_crosscheck()`` reads the independent reading of the C~_l-versus-energy
-figure; :func:`digitisation_stats` turns it into the digitisation precision.
+figure; :func:`digitisation_stats` turns it into the digitisation precision.  :func:`log10_errors`
+is the one error model of the digitised points used by every fit of the book (digitisation
+precision and, where visible, the statistical error bar, in dex).
 
 Every malformed file raises :class:`DataFormatError` naming the file, the line and the problem
 (``str(err) == "<file>:<line>: <problem>"``; also ``err.path``, ``err.line``, ``err.problem``).
@@ -30,6 +32,9 @@ import numpy as np
 
 from . import validate
 
+__data__ = ("icecube12yr/pseudo_power_spectrum_digitized.csv",      # the data this module reads
+            "icecube12yr/cl_vs_energy_crosscheck_digitized.csv")  # (tools/inputs.py keys chapters on them)
+
 
 def data_dir() -> Path:
     """The repository's ``data/`` folder (``$CRANISOTROPY_DATA`` overrides it)."""
@@ -49,6 +54,8 @@ _OPTIONAL = {"stat_lo", "stat_hi", "box_lo", "box_hi"}
 CROSSCHECK_COLUMNS = ["energy_label", "E_TeV_from_axis", "ell", "C_tilde_CEfig", "marker_pixels",
                       "occluded", "C_tilde_GIF", "dlog10"]
 ELL_RANGE = (1, 40)
+#: marker-centre precision of the digitised spectra, +-0.5 px of the source figure (dex)
+DIGITISATION_DEX = 0.012
 # dlog10 is tabulated to 3 decimals from values with 4 significant digits: |dlog10 -
 # log10(C_CEfig/C_GIF)| <= 0.0005 + 2 * log10(1 + 5e-4) ~ 0.00093
 _DLOG10_ROUNDING = 1.0e-3
@@ -181,12 +188,60 @@ def read_header(path: str | Path | None = None) -> str:
     """The ``#`` comment lines at the top of a data file (without the ``#``), joined by newlines."""
     path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
     out = []
-    with open(path) as fh:
+    with open(path, encoding="utf-8-sig") as fh:   # a leading byte-order mark is accepted
         for ln in fh:
             if not ln.lstrip().startswith("#"):
                 break
             out.append(ln.lstrip()[1:].rstrip("\n"))
     return "\n".join(out)
+
+
+def declared_bins(path: str | Path | None = None) -> int | None:
+    """The number of energy bins the file's header declares ("in 9 energy bins"), or None.
+
+    :func:`load_icecube12yr` refuses a file whose bins do not match it (a file cut at a bin
+    boundary would otherwise load with fewer bins and no error).
+    """
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
+    m = re.search(r"\bin (\d+) energy bins\b", " ".join(read_header(path).split()))
+    return int(m[1]) if m else None
+
+
+def log10_errors(b: EnergyBin, ell, floor_dex: float = DIGITISATION_DEX) -> np.ndarray:
+    """1-sigma errors in dex of the digitised C~_l of energy bin ``b`` at multipoles ``ell``.
+
+    sqrt(floor^2 + stat^2), with ``floor_dex`` the digitisation precision and stat half the
+    length of the visible statistical error bar in dex, the one visible side where only one
+    shows, and 0 where the bar hides inside the marker (< ~0.11 dex, unknown).  A lower bound of
+    the error of each point; the error model of every fit of the book.
+
+    Parameters
+    ----------
+    b : EnergyBin
+        One energy bin of :func:`load_icecube12yr`.
+    ell : array_like
+        Multipoles (1..40).
+    floor_dex : float
+        Digitisation precision (dex), > 0.
+
+    Examples
+    --------
+    >>> b = load_icecube12yr().nearest(13.0)
+    >>> [round(float(e), 3) for e in log10_errors(b, [1, 2])]
+    [0.012, 0.012]
+    """
+    floor_dex = validate.positive("floor_dex", floor_dex, allow_array=False)
+    if not isinstance(b, EnergyBin):
+        raise TypeError(f"b must be an EnergyBin, got {type(b).__name__}")
+    row = b.select(ell)
+    C, lo, hi = row["C"], row["stat_lo"], row["stat_hi"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dlo = np.where(np.isfinite(lo) & (lo > 0), np.log10(C / lo), np.nan)
+        dhi = np.where(np.isfinite(hi), np.log10(hi / C), np.nan)
+    both = np.isfinite(dlo) & np.isfinite(dhi)
+    stat = np.where(both, 0.5 * (np.nan_to_num(dlo) + np.nan_to_num(dhi)),
+                    np.where(np.isfinite(dlo), np.nan_to_num(dlo), np.where(np.isfinite(dhi), np.nan_to_num(dhi), 0.0)))
+    return np.sqrt(floor_dex**2 + np.abs(stat) ** 2)
 
 
 def pixels_per_decade(path: str | Path | None = None) -> float:
@@ -204,7 +259,7 @@ def _rows(path: Path, columns: list[str]):
     """Yield (line number, dict) for the data rows of a CSV with '#' comment lines."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such data file")
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:   # a leading byte-order mark is accepted
         lines = list(enumerate(fh, start=1))
     body = [(n, ln) for n, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not body:
@@ -217,7 +272,8 @@ def _rows(path: Path, columns: list[str]):
         raise DataFormatError(path, n_head, f"header repeats column(s) {dup}")
     missing = [c for c in columns if c not in header]
     if missing:
-        raise DataFormatError(path, n_head, f"header lacks column(s) {missing}")
+        bom = " (the file contains a byte-order mark, U+FEFF, inside the text)" if "\ufeff" in head else ""
+        raise DataFormatError(path, n_head, f"header lacks column(s) {missing}{bom}")
     extra = [c for c in header if c not in columns]
     if extra:
         raise DataFormatError(path, n_head, f"unexpected column(s) {extra}")
@@ -335,6 +391,10 @@ def load_icecube12yr(path: str | Path | None = None) -> IceCubeSpectra:
         b["rows"][ell] = {**vals, "lo_clipped": clipped, "line": n}
         last_line = n
     close(current, last_line)
+    declared = declared_bins(path)
+    if declared is not None and len(order) != declared:
+        raise DataFormatError(path, last_line, f"the header declares {declared} energy bins but the file holds "
+                                               f"{len(order)} ({order}): is it cut short?")
 
     bins = []
     for label in order:
@@ -424,3 +484,74 @@ def digitisation_stats(cc: dict, *, include_occluded: bool = False) -> dict:
         raise ValueError(f"cc must hold at least 2 usable markers, got {d.size}")
     return {"n": int(d.size), "mean": float(d.mean()), "std": float(d.std(ddof=1)),
             "rms": float(np.sqrt(np.mean(d**2))), "max_abs": float(np.abs(d).max())}
+
+
+def header_facts(path: str | Path | None = None) -> dict:
+    """The numbers the spectrum file's header states, read from its text: ``hidden_bar_dex``
+    (the largest statistical error bar hidden inside a marker), ``period`` (of the data),
+    ``marker_dex`` (the quoted precision of a marker centre), ``crosscheck`` (the quoted mean,
+    scatter and maximum of log10(CEfig/GIF), dex) and ``marker_log10E`` (log10(E/GeV) of the
+    cross-check figure's markers).  Raises :class:`DataFormatError` when one is missing.
+
+    Examples
+    --------
+    >>> f = header_facts()
+    >>> f["marker_dex"], f["crosscheck"], len(f["marker_log10E"])
+    (0.012, (-0.006, 0.008, 0.023), 9)
+    """
+    path = Path(path) if path is not None else data_dir() / SPECTRUM_FILE
+    text = " ".join(read_header(path).split())
+    patterns = {
+        "hidden_bar_dex": r"\|stat err\| < ~([0-9.]+) dex",
+        "period": r"\((\w+ \d{4} - \w+ \d{4})\)",
+        "marker_dex": r"\+-0\.5 px = \+-([0-9.]+) dex",
+        "crosscheck": r"mean log10\(CEfig/GIF\) = ([-+0-9.]+) dex, scatter ([0-9.]+) dex, max ([0-9.]+) dex",
+        "marker_log10E": r"log10\(E/GeV\) = ([0-9.,]+)",
+    }
+    found = {}
+    for key, pat in patterns.items():
+        m = re.search(pat, text)
+        if m is None:
+            raise DataFormatError(path, 1, f"the header does not state {key} (pattern {pat!r})")
+        found[key] = m
+    return {"hidden_bar_dex": float(found["hidden_bar_dex"][1]),
+            "period": found["period"][1].replace(" - ", " to "),
+            "marker_dex": float(found["marker_dex"][1]),
+            "crosscheck": tuple(float(v) for v in found["crosscheck"].groups()),
+            "marker_log10E": np.array([float(v) for v in found["marker_log10E"][1].rstrip(",").split(",")])}
+
+
+def noise_summary(spectra: IceCubeSpectra, nsigma: int = 3, margin_dex: float = 0.05) -> dict:
+    """Per energy bin, which multipoles stand above the ``nsigma`` noise band: ``ranges`` (runs
+    of consecutive l), ``n_above``, ``contiguous_to`` (all l <= this are above; 0 when l = 1 is
+    not), ``marginal`` (l within ``margin_dex`` of the band edge) and ``E_TeV``.
+
+    Examples
+    --------
+    >>> s = noise_summary(load_icecube12yr(), 3, 0.05)
+    >>> s["24 TeV"]["ranges"], s["24 TeV"]["contiguous_to"]
+    ([(1, 40)], 40)
+    """
+    margin_dex = validate.nonnegative("margin_dex", margin_dex, allow_array=False)
+    out = {}
+    for b in spectra:
+        runs = b.ell_ranges_above_noise(nsigma)
+        first_gap = runs[0][1] + 1 if runs and runs[0][0] == b.ell[0] else int(b.ell[0])
+        out[b.label] = dict(E_TeV=b.median_energy_TeV, ranges=runs, n_above=int(b.above_noise(nsigma).sum()),
+                            contiguous_to=first_gap - 1,
+                            marginal=b.ell[np.abs(b.noise_margin_dex(nsigma)) < margin_dex])
+    return out
+
+
+def rise_with_energy(spectra: IceCubeSpectra, ells, nsigma: int = 3) -> tuple[np.ndarray, list[int]]:
+    """For each l of ``ells``: C~_l in the highest bin where it is above the ``nsigma`` noise
+    band over C~_l in the lowest bin, and the index of that highest bin."""
+    ratios, last = [], []
+    for l in np.atleast_1d(validate.integer("ells", ells, minimum=ELL_RANGE[0])):
+        cv = spectra.cl_vs_energy(int(l))
+        above = np.flatnonzero(cv["C"] > cv["noise_hi"][nsigma - 1])
+        if above.size == 0:
+            raise ValueError(f"ell={l} is above the {nsigma}-sigma noise band in no bin")
+        ratios.append(cv["C"][above[-1]] / cv["C"][0])
+        last.append(int(above[-1]))
+    return np.array(ratios), last

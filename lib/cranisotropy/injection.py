@@ -32,7 +32,7 @@ from scipy import special
 
 from . import validate, velocity_multipoles
 
-__all__ = ["spectrum", "broken_integral", "shape", "critical_lambda", "critical_energy"]
+__all__ = ["spectrum", "broken_integral", "shape", "local_slope", "critical_lambda", "critical_energy"]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
 _FAR = 100.0  # x0 > _FAR (n+1): tail by direct quadrature instead of closed form minus head
@@ -126,6 +126,21 @@ def shape(ell, x0, *, gamma=5.0 / 3.0, q=2.0, method="subtract"):
     hi = np.asarray(broken_integral(ell + 1, x0, gamma=gamma, q=q, method=method))
     out = (ell * lo + (ell + 1) * hi) / (2 * ell + 1)
     return float(out) if out.ndim == 0 else out
+
+
+def local_slope(ell, x0, *, gamma=5.0 / 3.0, q=2.0):
+    """d ln F_l / d ln l at fixed x0 = k0 lambda, by the forward difference between l and l + 1 (the same
+    definition as :func:`cranisotropy.convection.local_slope`, which it equals for x0 -> 0).
+
+    Examples
+    --------
+    >>> from cranisotropy import convection
+    >>> round(float(local_slope(20, 1e-6) - convection.local_slope(20, 5 / 3)), 9)
+    0.0
+    """
+    ell = validate.integer("ell", ell, minimum=2, allow_array=False)
+    x0 = validate.positive("x0", x0, allow_array=False)
+    return float(np.log(shape(ell + 1, x0, gamma=gamma, q=q) / shape(ell, x0, gamma=gamma, q=q)) / np.log((ell + 1) / ell))
 
 
 def critical_lambda(ell, k0):

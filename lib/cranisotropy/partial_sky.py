@@ -190,3 +190,165 @@ def cap_pseudo_cl_moments(cl, dec_max_deg: float, lmax: int):
     mean = np.einsum("m,mii->i", mult, S) / two_l1
     cov = 2 * np.einsum("m,mij->ij", mult, S**2) / np.outer(two_l1, two_l1)
     return mean, cov
+
+
+def cap_mean_coupling(dec_max_deg: float, lmax_out: int, lmax_in: int) -> np.ndarray:
+    """The coupling matrix M of the mean pseudo-spectrum of the ideal cap dec < dec_max:
+    <C~_l> = sum_l' M_ll' C_l' for l = 0..lmax_out, l' = 0..lmax_in (array (lmax_out + 1, lmax_in + 1)).
+
+    M_ll' = (|K^0_ll'|^2 + 2 sum_{m>0} |K^m_ll'|^2)/(2l+1) with K of :func:`cap_coupling`: the exact
+    counterpart of the MASTER kernel (Hivon et al. 2002) for the cap.
+
+    Examples
+    --------
+    >>> M = cap_mean_coupling(90.0, 3, 6)                    # the full sky couples nothing
+    >>> bool(np.allclose(M[:, :4], np.eye(4)) and np.allclose(M[:, 4:], 0))
+    True
+    """
+    K = cap_coupling(dec_max_deg, lmax_out, lmax_in)
+    mult = np.full(lmax_out + 1, 2.0)
+    mult[0] = 1.0
+    return np.einsum("m,mlk->lk", mult, K**2) / (2 * np.arange(lmax_out + 1) + 1.0)[:, None]
+
+
+# -- the statistics of the partial-sky chapter -------------------------------------------------
+
+def dipole_systematic_share(M, cl, fsky: float) -> float:
+    """The quadrupole's share of the systematic error of the dipole estimate C~_1/f_sky.
+
+    <C~_1>/f_sky - C_1 = (M_11/f_sky - 1) C_1 + sum_{l>=2} M_1l C_l/f_sky; the share is
+    M_12 C_2 / (|M_11 - f_sky| C_1 + sum_{l>=2} M_1l C_l) (all terms of the sum are >= 0).  Ahlers
+    (2014) expects this error to be "dominated by its coupling to the quadrupole".
+
+    Parameters
+    ----------
+    M : array_like
+        Coupling matrix of the mean pseudo-spectrum, rows l >= 1 (e.g. :func:`cap_mean_coupling`).
+    cl : array_like
+        Sky spectrum, indexed by l from 0, at least as long as a row of ``M``.
+    fsky : float
+        Sky fraction of the estimator.
+
+    Examples
+    --------
+    >>> M = np.array([[1.0, 0, 0], [0, 0.3, 0.05], [0, 0.05, 0.3]])
+    >>> round(dipole_systematic_share(M, [0.0, 1.0, 1.0], 0.3), 6)      # no own loss: all from l = 2
+    1.0
+    """
+    M = np.asarray(validate.finite("M", M), dtype=float)
+    cl = np.asarray(validate.nonnegative("cl", cl), dtype=float)
+    fsky = validate.positive("fsky", fsky, allow_array=False)
+    if M.ndim != 2 or M.shape[0] < 2 or M.shape[1] < 3 or cl.size < M.shape[1]:
+        raise ValueError(f"M must be (>= 2, >= 3) with cl at least as long as a row, got {M.shape} and {cl.shape}")
+    row = M[1] * cl[: M.shape[1]]
+    total = abs(M[1, 1] - fsky) * cl[1] + np.sum(row[2:])
+    if total <= 0:
+        raise ValueError("the dipole estimate has no systematic error: the share is undefined")
+    return float(row[2] / total)
+
+
+def relative_sd_ratio(mean, cov, low, high) -> float:
+    """Mean relative standard deviation sqrt(Cov_ll)/<C~_l> over the multipoles ``low`` = (a, b)
+    over the same over ``high`` = (c, d) (inclusive ranges): > 1 when the low multipoles are the
+    more uncertain ones.
+
+    Examples
+    --------
+    >>> ell = np.arange(21.0)
+    >>> round(relative_sd_ratio(np.ones(21), np.diag(2 / (2 * ell + 1)), (2, 4), (10, 20)), 3)
+    2.115
+    """
+    mean = np.asarray(validate.finite("mean", mean), dtype=float)
+    cov = np.asarray(validate.finite("cov", cov), dtype=float)
+    if cov.shape != (mean.size, mean.size):
+        raise ValueError(f"cov must be ({mean.size}, {mean.size}), got {cov.shape}")
+    rel = np.sqrt(np.diag(cov)) / mean
+    (a, b), (c, d) = low, high
+    if not 0 <= a <= b < mean.size or not 0 <= c <= d < mean.size:
+        raise ValueError(f"low and high must be ranges within 0..{mean.size - 1}, got {low} and {high}")
+    return float(np.mean(rel[a: b + 1]) / np.mean(rel[c: d + 1]))
+
+def scatter_ratio(pseudo_cl, fsky: float) -> np.ndarray:
+    """Var(C~_l/f_sky) / <C~_l/f_sky>^2 over realisations (rows of ``pseudo_cl``, l = 0..lmax)
+    divided by the estimate 2/((2l+1) f_sky) of :func:`variance_estimate`: 1 where the paper's
+    estimate holds.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> cl = rng.chisquare(2 * np.arange(5) + 1, size=(4000, 5)) / (2 * np.arange(5) + 1)
+    >>> bool(np.allclose(scatter_ratio(cl, 1.0), 1.0, atol=0.1))          # full sky: cosmic variance
+    True
+    """
+    e = np.asarray(validate.finite("pseudo_cl", pseudo_cl), dtype=float) / fsky
+    if e.ndim != 2 or e.shape[0] < 2:
+        raise ValueError(f"pseudo_cl must be (n_real >= 2, lmax + 1), got shape {e.shape}")
+    ell = np.arange(e.shape[1])
+    return e.var(axis=0, ddof=1) / e.mean(axis=0) ** 2 / variance_estimate(ell, fsky)
+
+
+def bootstrap_scatter_ratio(pseudo_cl, fsky: float, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`scatter_ratio` of ``n_boot`` bootstrap resamples of the realisations (drawn from
+    ``rng``): array (n_boot, lmax + 1), whose spread is the Monte-Carlo error."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n_boot = validate.integer("n_boot", n_boot, minimum=2, allow_array=False)
+    x = np.asarray(pseudo_cl)
+    n = x.shape[0]
+    return np.array([scatter_ratio(x[rng.integers(0, n, n)], fsky) for _ in range(n_boot)])
+
+
+def band_variance_ratio(mean, cov, bands, fsky: float) -> np.ndarray:
+    """For each band (a, b) of multipoles: the variance of the (2l+1)-weighted mean of
+    C~_l/<C~_l> over the band, from the exact mean and covariance of the pseudo-spectrum, over the
+    estimate 2/(f_sky sum(2l+1)) for a band power.
+
+    Examples
+    --------
+    >>> ell = np.arange(6.0)
+    >>> cov = np.diag(2.0 / (2 * ell + 1))                 # full sky, unit C_l
+    >>> band_variance_ratio(np.ones(6), cov, [(2, 5)], 1.0).round(12).tolist()
+    [1.0]
+    """
+    mean = np.asarray(mean, dtype=float)
+    cov = np.asarray(cov, dtype=float)
+    ell = np.arange(mean.size)
+    out = []
+    for a, b in bands:
+        s = slice(int(a), int(b) + 1)
+        w = (2 * ell[s] + 1) / mean[s]
+        var = w @ cov[s, s] @ w / np.sum(2 * ell[s] + 1) ** 2
+        out.append(var / (2 / (fsky * np.sum(2 * ell[s] + 1))))
+    return np.array(out)
+
+
+def dipole_leakage(mask, dec_max_deg: float, lshow: int, lmax_in: int) -> dict:
+    """Where the power of a pure dipole goes through the cap, as C~_l/(f_sky C_1), l = 0..lshow:
+    ``map`` (anafast of masked dipole maps, along the polar axis, m = 0, and in the equatorial
+    plane, m = 1; over the pixel mask's f_sky), ``exact`` (the cap coupling, over the cap's
+    f_sky) and ``isotropic`` (the exact average over dipole orientations), keyed "polar (m=0)"
+    and "equatorial (m=1)".
+
+    Examples
+    --------
+    >>> m = cap_mask(16, -20.0)
+    >>> lk = dipole_leakage(m, -20.0, 3, 47)
+    >>> bool(abs(lk["map"]["polar (m=0)"][1] - lk["exact"]["polar (m=0)"][1]) < 0.01)
+    True
+    """
+    import healpy as hp
+
+    m = np.asarray(mask, dtype=float)
+    fsky, fsky_cap = sky_fraction(m), (1 + np.sin(np.radians(dec_max_deg))) / 2
+    nside = hp.npix2nside(m.size)
+    pix = np.array(hp.pix2vec(nside, np.arange(m.size)))
+    c1_unit = 4 * np.pi / 9                        # C_1 of the map n . d for a unit vector d
+    K = cap_coupling(dec_max_deg, lshow, lmax_in)
+    two_l1 = 2 * np.arange(lshow + 1) + 1.0
+    out = {"map": {}, "exact": {}}
+    for name, d, m0 in [("polar (m=0)", np.array([0, 0, 1.0]), 0), ("equatorial (m=1)", np.array([1.0, 0, 0]), 1)]:
+        out["map"][name] = hp.anafast((d @ pix) * m, lmax=lshow) / fsky / c1_unit
+        # a dipole with only |m| = m0 has C~_l = (1 or 2) K^m_l1^2 |a_1m|^2/(2l+1), C_1 = (1 or 2)|a_1m|^2/3
+        out["exact"][name] = 3 * K[m0, :, 1] ** 2 / two_l1 / fsky_cap
+    out["isotropic"] = cap_pseudo_cl_moments(np.r_[0.0, 1.0, np.zeros(lmax_in - 1)], dec_max_deg, lshow)[0] / fsky_cap
+    return out

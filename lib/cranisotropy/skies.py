@@ -17,6 +17,12 @@ def gaussian_alm(cl, rng: np.random.Generator) -> np.ndarray:
     """a_lm (healpy ordering, lmax = len(cl) - 1) of a real Gaussian sky with <|a_lm|^2> = C_l.
 
     a_l0 is real with variance C_l; for m > 0 the real and imaginary parts each have variance C_l/2.
+
+    Examples
+    --------
+    >>> alm = gaussian_alm([0.0, 1.0, 0.5], np.random.default_rng(0))
+    >>> alm.shape, bool(alm[0] == 0)                                # (lmax+1)(lmax+2)/2 coefficients; C_0 = 0
+    ((6,), True)
     """
     import healpy as hp
 

@@ -41,9 +41,11 @@ def test_C_from_U_and_power_law():
     L = 40
     U = T.U_ell_power_law(np.arange(0 + 1, L + 1), g, lam, A)  # U_1..U_L
     U = np.concatenate([[0.0], U])  # U_0 diverges for g>1: placeholder; only l>=2 used
-    ell, Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
-    ref = C.C_ell_power_law(ell[1:], g, lam, A=A, g=4.7, v=2.0)
-    assert np.allclose(Cl[1:], ref, rtol=1e-13)
+    Cl = C.C_ell_from_U(U, g=4.7, v=2.0)
+    assert Cl.size == U.size - 1 and Cl[0] == 0.0          # indexed by l from 0
+    ell = np.arange(Cl.size)
+    ref = C.C_ell_power_law(ell[2:], g, lam, A=A, g=4.7, v=2.0)
+    assert np.allclose(Cl[2:], ref, rtol=1e-13)
 
 
 def test_sigma_conventions():
@@ -92,3 +94,70 @@ def test_error_paths():
         C.C_ell_from_U([1.0, 2.0])
     with pytest.raises(ValueError, match="U"):
         C.C_ell_from_U([1.0, -2.0, 1.0])
+
+
+def test_local_slope_and_closed_form_algebra():
+    assert C.closed_form_identity_holds()
+    assert float(C.local_slope(1000, 5 / 3)) == pytest.approx(-8 / 3, abs=5e-3)
+    with pytest.raises(ValueError, match="ell"):
+        C.local_slope(1, 5 / 3)
+
+
+def test_sigma_at_2pi_over_lambda():
+    g, lam = 5 / 3, 10.0
+    a = C.amplitude_from_sigma(20.0, g, lam, sigma_def="kE-2pi")
+    k = 2 * np.pi / lam                                       # sigma^2 = k E(k) at k = 2 pi / lambda
+    assert k * a * k ** (-g) == pytest.approx(400.0, rel=1e-13)
+
+
+def _gaussian_E(k):
+    k = np.asarray(k, dtype=float)
+    out = np.zeros_like(k)
+    m = k < 60
+    out[m] = np.sqrt(2 / np.pi) * k[m] ** 2 * np.exp(-k[m] ** 2 / 2)
+    return out
+
+
+@pytest.mark.parametrize("lam", [0.3, 1.0, 3.0])
+def test_gaussian_flow_U_equals_quadrature(lam):
+    ell = np.array([0, 2, 5])
+    quad = np.array([T.U_ell_quad(int(l), _gaussian_E, lam) for l in ell])   # L = 1, <u^2> = 1
+    assert np.allclose(C.gaussian_flow_U(ell, lam), quad, rtol=1e-9, atol=0)
+
+
+def test_gaussian_flow_share():
+    r = np.array([0.1, 0.5, 1.0, 3.0])
+    share = C.gaussian_flow_share(r)
+    assert share.shape == (4,) and np.all(np.diff(share) > 0) and np.all((share > 0) & (share < 1))
+    assert share[0] == pytest.approx(C.gaussian_flow_share(0.1))
+    # small lam/L: the share grows as (lam/L)^2 (the j = 2 term over the j = 1 term)
+    assert C.gaussian_flow_share(0.02) / C.gaussian_flow_share(0.01) == pytest.approx(4.0, rel=1e-2)
+    assert C.gaussian_flow_share(1.0, lmax=200) == pytest.approx(C.gaussian_flow_share(1.0), rel=1e-12)
+    with pytest.raises(ValueError, match="lam_over_L"):
+        C.gaussian_flow_share(0.0)
+    with pytest.raises(ValueError, match="ell_min"):
+        C.gaussian_flow_share(1.0, ell_min=2)
+    with pytest.raises(ValueError, match="ell"):
+        C.gaussian_flow_U(-1, 1.0)
+
+
+def test_scales_and_mean_free_path():
+    assert C.mean_free_path_pc(3.0864e29) == pytest.approx(10.0, rel=1e-3)
+    assert C.scale_of_multipole(3, 10.0, "2pi-lam/l") == pytest.approx(2 * np.pi * 10 / 3)
+    assert C.scale_of_multipole(30, 10.0, "lam/(l+1/2)") == pytest.approx(10 / 30.5)
+    l = C.multipole_of_scale(1000 / C.PC_AU, 10.0)
+    assert l == pytest.approx(2 * np.pi * 10 * C.PC_AU / 1000 + 0.5)
+    with pytest.raises(ValueError, match="reading"):
+        C.scale_of_multipole(3, 10.0, "other")
+    with pytest.raises(ValueError, match="scale"):
+        C.multipole_of_scale(-1.0, 10.0)
+
+
+def test_lower_term_share():
+    share = C.lower_term_share(np.arange(3, 40), 5 / 3)
+    assert np.all((share > 0.5) & (share < 1.0))
+    # at large l both terms become equal halves
+    assert C.lower_term_share(10**5, 5 / 3) == pytest.approx(0.5, abs=1e-3)
+    l, g = 3, 5 / 3
+    lo, hi = l * T.power_law_integral(l - 1, g), (l + 1) * T.power_law_integral(l + 1, g)
+    assert C.lower_term_share(l, g) == pytest.approx(lo / (lo + hi))

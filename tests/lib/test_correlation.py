@@ -37,6 +37,29 @@ def test_pair_correlation_matches_eq10():
     assert none is None and np.allclose(xi2, xi)
 
 
+@pytest.mark.parametrize("chunk", [2, 7, 64, 768])
+def test_pair_correlation_equals_full_pair_matrix(chunk):
+    """The symmetric (half-matrix) loop bins exactly the pairs of the full Npix x Npix matrix.
+    (Blocks of one row go through BLAS's matrix-vector product, whose last bit can differ from the
+    matrix product's: a pair exactly on a bin edge may then change bin, in either loop.)"""
+    m = np.random.default_rng(9).standard_normal(hp.nside2npix(8))
+    nbins, over = 12, 5
+    edges, xi, n, model = correlation.pair_correlation(m, nbins, lambda mu: mu**2, oversample=over, chunk=chunk)
+    v = np.array(hp.pix2vec(8, np.arange(m.size))).T
+    mu = np.clip(v @ v.T, -1.0, 1.0).ravel()
+    idx = np.minimum(((mu + 1.0) * (nbins * over / 2.0)).astype(np.int64), nbins * over - 1)
+    cnt = np.bincount(idx, minlength=nbins * over)
+    n_full = cnt.reshape(nbins, over).sum(axis=1)
+    xi_full = np.bincount(idx, np.outer(m, m).ravel(), minlength=nbins * over).reshape(nbins, over).sum(axis=1) / n_full
+    mean_mu = np.bincount(idx, mu, minlength=nbins * over)[cnt > 0] / cnt[cnt > 0]
+    fine = np.zeros(nbins * over)
+    fine[cnt > 0] = mean_mu**2
+    model_full = (fine * cnt).reshape(nbins, over).sum(axis=1) / n_full
+    assert np.array_equal(n, n_full)
+    assert np.allclose(xi, xi_full, rtol=1e-12, atol=1e-13)
+    assert np.allclose(model, model_full, rtol=1e-12, atol=0)
+
+
 def test_errors():
     with pytest.raises(ValueError, match="cos_eta"):
         correlation.xi_from_cl([1.0], 1.5)
@@ -50,3 +73,23 @@ def test_errors():
         correlation.pair_correlation(np.ones(12), 0)
     with pytest.raises(TypeError, match="model"):
         correlation.pair_correlation(np.ones(12), 2, model=3)
+
+
+def test_negative_power_is_refused():
+    # issue 12: power_sum_cl([-1, 2]) returned 5.0
+    with pytest.raises(ValueError, match="cl must be >= 0"):
+        correlation.power_sum_cl([-1.0, 2.0])
+    with pytest.raises(ValueError, match="cl must be >= 0"):
+        correlation.xi_from_cl([1.0, -0.5], 0.3)
+    assert correlation.power_sum_cl([1.0, 2.0]) == 7.0
+
+
+def test_pair_check_and_parseval_errors():
+    from cranisotropy.skies import gaussian_alm
+    cl = np.r_[0.0, 1.0, 0.5, 0.25, 0.1]
+    pc = correlation.pair_check(cl, 8, 12, np.random.default_rng(3), oversample=8)
+    assert pc["n"].sum() == pc["sky"].size ** 2 and pc["resid"] < 0.05
+    assert pc["xi0"] == pytest.approx(correlation.xi_from_cl(pc["cl"], 1.0))
+    rows = correlation.parseval_errors(gaussian_alm(cl, np.random.default_rng(4)), [8, 16, 32], 4)
+    assert rows.shape == (3, 3)
+    assert np.all(np.abs(rows[1:, 1]) < np.abs(rows[:-1, 1])) and np.max(np.abs(rows[:, 2])) < 1e-5

@@ -34,3 +34,17 @@ def test_errors():
         coupling.coupling_weight(-1, 0)
     with pytest.raises(TypeError, match="mu"):
         coupling.eq9_gaunt(1, 2, "a", 0, 0)
+
+
+def test_enumerations_of_the_chapter():
+    from cranisotropy import coupling
+    ok, n_cmp, n_nonzero = coupling.gaunt_check(2)
+    assert ok and n_cmp > n_nonzero > 0
+    assert coupling.eq10_weights_check(3) == (True, True, 2 * (3 + 5 + 7))
+
+
+def test_mean_fields_only_below_l3():
+    assert coupling.mean_field_failures(6) == 0
+    assert coupling.coupling_weight(1, 0) == sp.Rational(1, 3) and coupling.coupling_weight(2, 1) == sp.Rational(2, 5)
+    with pytest.raises(ValueError, match="lmax"):
+        coupling.mean_field_failures(2)

@@ -422,3 +422,71 @@ def test_error_message_form():
     e = DataFormatError("f.csv", 3, "bad")
     assert str(e) == "f.csv:3: bad" and e.line == 3 and e.problem == "bad"
     assert str(DataFormatError("plain message")) == "plain message"   # the older one-argument form
+
+
+# -- issue 12: a file cut at a bin boundary, a byte-order mark ---------------------------------
+def test_file_cut_at_a_bin_boundary_is_refused(tmp_path):
+    lines = lines_of(SPECTRUM)
+    last = row_index(lines, "24 TeV", 40)          # keep the first two bins only
+    assert data.declared_bins(SPECTRUM) == 9
+    assert_refused(write(tmp_path, lines[: last + 1]), last + 1,
+                   "the header declares 9 energy bins but the file holds 2")
+
+
+def test_file_without_a_declared_bin_count_loads(tmp_path):
+    lines = [ln.replace("in 9 energy bins", "in energy bins") for ln in lines_of(SPECTRUM)]
+    p = write(tmp_path, lines)
+    assert data.declared_bins(p) is None
+    assert len(load_icecube12yr(p)) == 9
+
+
+def test_leading_byte_order_mark_is_accepted(tmp_path):
+    p = tmp_path / "bom.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + SPECTRUM.read_bytes())
+    ic = load_icecube12yr(p)
+    assert len(ic) == 9 and ic.bins[0].C[0] == load_icecube12yr().bins[0].C[0]
+    assert data.read_header(p).startswith(" IceCube 12-year")
+    assert data.pixels_per_decade(p) == pytest.approx(data.pixels_per_decade())
+    q = tmp_path / "bom_cc.csv"
+    q.write_bytes(b"\xef\xbb\xbf" + CROSSCHECK.read_bytes())
+    assert len(load_crosscheck(q)["ell"]) == len(load_crosscheck()["ell"])
+
+
+def test_byte_order_mark_inside_the_header_is_named(tmp_path):
+    lines = lines_of(SPECTRUM)
+    h = header_index(lines)
+    lines[h] = "\ufeff" + lines[h]
+    e = assert_refused(write(tmp_path, lines), h + 1, "header lacks column(s)")
+    assert "byte-order mark" in e.problem
+
+
+# -- the error model of the fits ---------------------------------------------------------------
+def test_log10_errors(ic):
+    import dataclasses
+    nan = np.nan
+    b = dataclasses.replace(ic.bins[0], C=np.ones(40), stat_lo=np.r_[nan, 0.5, nan, 0.8, np.full(36, nan)],
+                            stat_hi=np.r_[nan, 2.0, 1.25, nan, np.full(36, nan)])
+    e = data.log10_errors(b, [1, 2, 3, 4], floor_dex=0.01)
+    expected_stat = np.array([0.0, np.log10(2.0), np.log10(1.25), np.log10(1 / 0.8)])
+    assert np.allclose(e, np.sqrt(0.01**2 + expected_stat**2))
+    assert np.all(data.log10_errors(ic.bins[0], np.arange(1, 41)) >= data.DIGITISATION_DEX)
+    with pytest.raises(ValueError, match="floor_dex"):
+        data.log10_errors(ic.bins[0], [3], floor_dex=0)
+    with pytest.raises(TypeError, match="EnergyBin"):
+        data.log10_errors(None, [3])
+    with pytest.raises(ValueError, match="ell"):
+        data.log10_errors(ic.bins[0], [41])
+
+
+def test_header_facts_noise_summary_rise(ic, tmp_path):
+    f = data.header_facts()
+    assert f["period"] == "May 2011 to May 2023" and f["hidden_bar_dex"] == 0.11
+    assert np.allclose(10 ** f["marker_log10E"] / 1e3, ic.energies_TeV, rtol=0.03)
+    lines = [ln.replace("mean log10(CEfig/GIF)", "average") for ln in lines_of(SPECTRUM)]
+    with pytest.raises(DataFormatError, match="crosscheck"):
+        data.header_facts(write(tmp_path, lines))
+    s = data.noise_summary(ic, 3, 0.05)
+    assert list(s) == ic.labels and s["5.3 PeV"]["contiguous_to"] == 0
+    assert all(t["n_above"] == int(b.above_noise(3).sum()) for t, b in zip(s.values(), ic))
+    ratios, last = data.rise_with_energy(ic, [6, 11], 3)
+    assert ratios.shape == (2,) and all(0 <= i < 9 for i in last)

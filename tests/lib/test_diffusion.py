@@ -53,3 +53,29 @@ def test_rejects_bad_inputs():
         diffusion.green_function(1.0, [0, 0], np.eye(3))
     with pytest.raises(ValueError, match="determinant"):
         diffusion.green_function(1.0, [0, 0, 0], -np.eye(3))
+
+
+def test_eigenvalue_deviation():
+    assert diffusion.eigenvalue_deviation(np.random.default_rng(20140121), 50) < 1e-12
+    with pytest.raises(TypeError, match="rng"):
+        diffusion.eigenvalue_deviation(3)
+
+
+def test_rms_distance_is_trace_of_symmetric_part():
+    K = diffusion.diffusion_tensor(1.0, [0, 0, 2.0])
+    assert diffusion.rms_distance(1.3, K) == pytest.approx(np.sqrt(2 * 1.3 * (1 / 3 + 2 / 15)))
+    assert diffusion.rms_distance(1.3, K) == pytest.approx(diffusion.rms_distance(1.3, diffusion.symmetric_part(K)))
+    with pytest.raises(ValueError, match="3x3"):
+        diffusion.rms_distance(1.0, np.eye(2))
+    with pytest.raises(ValueError, match="trace"):
+        diffusion.rms_distance(1.0, -np.eye(3))
+    with pytest.raises(ValueError, match="t"):
+        diffusion.rms_distance(-1.0, np.eye(3))
+
+
+def test_eigendirection_deviation_small_and_validated():
+    assert diffusion.eigendirection_deviation(np.random.default_rng(3), 50) < 1e-12
+    with pytest.raises(TypeError, match="rng"):
+        diffusion.eigendirection_deviation(3, 5)
+    with pytest.raises(ValueError, match="n"):
+        diffusion.eigendirection_deviation(np.random.default_rng(3), 0)

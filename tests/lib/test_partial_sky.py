@@ -73,3 +73,53 @@ def test_errors():
         P.pseudo_cl_monte_carlo([0, 1.0], P.cap_mask(4, 0.0), 1, np.random.default_rng(0), 1)
     with pytest.raises(TypeError, match="rng"):
         P.pseudo_cl_monte_carlo([0, 1.0], P.cap_mask(4, 0.0), 2, None, 1)
+
+
+def test_chapter_statistics():
+    rng = np.random.default_rng(0)
+    ell = np.arange(6)
+    full = rng.chisquare(2 * ell + 1, size=(3000, 6)) / (2 * ell + 1)
+    assert np.allclose(P.scatter_ratio(full, 1.0)[1:], 1.0, atol=0.1)
+    boot = P.bootstrap_scatter_ratio(full[:200], 1.0, 20, np.random.default_rng(1))
+    assert boot.shape == (20, 6)
+    with pytest.raises(TypeError, match="rng"):
+        P.bootstrap_scatter_ratio(full, 1.0, 20, 3)
+    with pytest.raises(ValueError, match="pseudo_cl"):
+        P.scatter_ratio(np.ones(5), 1.0)
+    cov = np.diag(2.0 / (2 * ell + 1))
+    assert P.band_variance_ratio(np.ones(6), cov, [(1, 3), (2, 5)], 1.0) == pytest.approx([1.0, 1.0])
+    leak = P.dipole_leakage(P.cap_mask(16, -20.0), -20.0, 3, 47)
+    for k in leak["map"]:
+        assert np.max(np.abs(leak["map"][k] - leak["exact"][k])) < 0.02
+    assert leak["isotropic"].shape == (4,)
+
+
+def test_cap_mean_coupling_gives_the_exact_mean():
+    cl = P.eq21_spectrum(30)
+    M = P.cap_mean_coupling(-20.0, 10, 30)
+    mean, _ = P.cap_pseudo_cl_moments(cl, -20.0, 10)
+    assert np.allclose(M @ cl, mean, rtol=1e-12)
+
+
+def test_dipole_systematic_share():
+    M = P.cap_mean_coupling(-20.0, 3, 30)
+    cl = P.eq21_spectrum(30)
+    share = P.dipole_systematic_share(M, cl, (1 + np.sin(np.radians(-20.0))) / 2)
+    assert 0 < share < 1
+    only_quad = P.dipole_systematic_share(M, np.r_[0.0, 0.0, 1.0, np.zeros(28)], 0.3)
+    assert only_quad == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="undefined"):
+        P.dipole_systematic_share(np.eye(3), [0.0, 1.0, 0.0], 1.0)
+    with pytest.raises(ValueError, match="M must be"):
+        P.dipole_systematic_share(np.eye(2), [0.0, 1.0], 1.0)
+
+
+def test_relative_sd_ratio():
+    ell = np.arange(21.0)
+    cov = np.diag(2 / (2 * ell + 1))
+    assert P.relative_sd_ratio(np.ones(21), cov, (2, 4), (10, 20)) > 1
+    assert P.relative_sd_ratio(np.ones(21), cov, (10, 20), (10, 20)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="ranges"):
+        P.relative_sd_ratio(np.ones(21), cov, (2, 4), (10, 30))
+    with pytest.raises(ValueError, match="cov"):
+        P.relative_sd_ratio(np.ones(21), np.eye(3), (2, 4), (10, 20))

@@ -40,6 +40,19 @@ def test_gradient_matches_finite_difference(field):
     assert np.allclose(np.ravel(fd), field.gradient(r)[0], rtol=1e-6, atol=1e-8)
 
 
+def test_gradient_equals_sum_of_legendre_derivatives():
+    """All terms at once (Horner, power series) = term by term (numpy's Legendre series)."""
+    fld = remap.random_field(1, 6, 2, rng=np.random.default_rng(8))
+    r = np.random.default_rng(2).standard_normal((50, 3))
+    r /= np.linalg.norm(r, axis=1, keepdims=True)
+    expected = np.zeros((50, 3))
+    for l, a, c in zip(fld.degrees, fld.axes, fld.coeffs):
+        dleg = np.polynomial.legendre.legder(np.eye(l + 1)[l])
+        expected += c * np.polynomial.legendre.legval(r @ a, dleg)[:, None] * a
+    assert np.allclose(fld.gradient(r), expected, rtol=1e-12, atol=1e-12)
+    assert fld.gradient(r).shape == (50, 3)
+
+
 def test_remap_conserves_second_moment(field):
     f = lambda r: r[:, 2]
     g = remap.remap(f, 16, field, 1.0, dt=0.02)
@@ -76,3 +89,20 @@ def test_errors(field):
         remap.random_field(rng=1)
     with pytest.raises(ValueError, match="same length"):
         remap.ZonalField([2, 3], [[0, 0, 1.0]], [1.0, 1.0])
+
+
+def test_area_ratio_and_sum_rule_series():
+    f = remap.random_field(2, 3, 2, rng=np.random.default_rng(7))
+    inc = remap.area_ratio(f, "incompressible", np.random.default_rng(1), n=30, dt=0.05)
+    cmp_ = remap.area_ratio(f, "compressive", np.random.default_rng(1), n=30, dt=0.05)
+    assert np.max(np.abs(inc - 1)) < 1e-3 and np.max(np.abs(cmp_ - 1)) > 0.01
+    run = remap.sum_rule_series(remap.dipole_z, 8, f, [0.0, 0.5], dt=0.05)
+    assert run["cl"].shape == (2, 24)
+    assert run["pix"][0] == pytest.approx(4 * np.pi / 3, rel=1e-2)
+    assert np.allclose(run["ana"], [correlation_sum(c) for c in run["cl"]])
+    with pytest.raises(TypeError, match="rng"):
+        remap.area_ratio(f, "incompressible", 1)
+
+
+def correlation_sum(cl):
+    return float(np.sum((2 * np.arange(cl.size) + 1) * cl))

@@ -109,3 +109,22 @@ def test_other_error_paths():
         T.delta_error_factor(-1.5)
     with pytest.raises(TypeError, match="f"):
         T.jl2_integral(2, None)
+
+
+# -- the checks of the multipoles chapter, and the documented range of the quadrature -----------
+def test_chapter_checks():
+    from cranisotropy import velocity_multipoles as vm
+    rng = np.random.default_rng(5)
+    assert vm.plane_wave_expansion_error(rng, 3, 60) < 1e-10
+    assert vm.unsold_error(rng, 5, 20) < 1e-12
+    assert vm.bessel_sum_rule_error(20.0, 300) < 1e-12
+    assert vm.jl2_normalisation_deviation(5) < 1e-11
+    rows = vm.eq7_quadrature_check([0.0, 5 / 3], 4)
+    assert rows.shape == (8, 4) and np.max(np.abs(rows[:, 3] / rows[:, 2] - 1)) < 1e-10
+    r = vm.delta_ratio([3, 10], 5 / 3)
+    assert np.allclose(r, vm.delta_ratio([3, 10], 5 / 3, quadrature=True), rtol=1e-9)
+    assert float(vm.local_slope(10**5, 1.5)) == pytest.approx(-2.5, abs=1e-4)
+    with pytest.raises(ValueError, match="ell must be <= 200"):
+        vm.jl2_integral(10**5, np.ones_like)
+    with pytest.raises(TypeError, match="rng"):
+        vm.unsold_error(5)

@@ -31,6 +31,17 @@ def test_radial_map_shape():
     assert m.shape == (192,) and np.all(np.isfinite(m))
 
 
+@pytest.mark.parametrize("nside", [1, 2, 8, 32])
+def test_radial_map_equals_direct_evaluation(nside):
+    """One evaluation per antipodal pair gives the map of n.u(lam n) at every pixel."""
+    import healpy as hp
+
+    K, a, b = V.draw_modes(*V.power_law_shells(0.3, 40.0, 30, 5 / 3), np.random.default_rng(3))
+    n = np.array(hp.pix2vec(nside, np.arange(hp.nside2npix(nside)))).T
+    direct = np.einsum("ij,ij->i", n, V.evaluate(1.5 * n, K, a, b))
+    assert np.allclose(V.radial_map(nside, 1.5, K, a, b), direct, rtol=0, atol=1e-12 * np.abs(direct).max())
+
+
 def test_errors():
     with pytest.raises(ValueError, match="k_max"):
         V.power_law_shells(2.0, 1.0, 5, 1.0)
@@ -42,3 +53,11 @@ def test_errors():
         V.evaluate(np.zeros((3, 2)), np.zeros((1, 3)), np.zeros((1, 3)), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="lam"):
         V.U_ell_discrete(2, [1.0], [1.0], 0.0)
+
+
+def test_radial_cl_monte_carlo_reproducible():
+    from cranisotropy import velocity_plane_waves as vpw
+    k, w = vpw.power_law_shells(0.3, 40.0, 30, 5 / 3)
+    a = vpw.radial_cl_monte_carlo(4, 1.0, k, w, 3, 8, np.random.default_rng(1))
+    b = vpw.radial_cl_monte_carlo(4, 1.0, k, w, 3, 8, np.random.default_rng(1))
+    assert a.shape == (3, 9) and np.array_equal(a, b)

@@ -101,6 +101,20 @@ def validate_claim(rec: dict) -> list[str]:
     return problems
 
 
+def _registry():
+    from . import claims
+
+    path = claims.registry_path()
+    files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+    if _REGISTRY.get("stamp") != stamp or "claims" not in _REGISTRY:
+        _REGISTRY.update(stamp=stamp, claims=claims.load(path))
+    return _REGISTRY["claims"]
+
+
+_REGISTRY: dict = {}
+
+
 class ChapterResults:
     """Collects and writes ``_build/results/<chapter>.json``.
 
@@ -135,7 +149,8 @@ class ChapterResults:
 
     # -- values ----------------------------------------------------------------------------
     def record(self, key: str, value, *, unit: str | None = None, note: str | None = None):
-        """Store ``value`` under ``key`` (with optional unit and note) and return it."""
+        """Store ``value`` under ``key`` (with optional unit and note); returns nothing, so that a
+        cell may end with it without printing anything."""
         entry = {"value": _jsonable(value)}
         if unit:
             entry["unit"] = unit
@@ -143,18 +158,34 @@ class ChapterResults:
             entry["note"] = note
         self.data["values"][key] = entry
         self.write()
-        return value
 
     def glue(self, key: str, value, fmt: str = ".3g", *, unit: str | None = None, note: str | None = None):
-        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose."""
+        """Record ``value`` and glue it, formatted with ``fmt``, for ``{glue:text}`key``` in prose;
+        returns nothing (a cell may end with it without printing anything)."""
         self.record(key, value, unit=unit, note=note)
         text = format(value, fmt) if fmt else str(value)
         try:
             from myst_nb import glue as _glue
         except ImportError:  # a reader's plain Jupyter without myst-nb: nothing to glue into
-            return value
+            return
         _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
-        return value
+
+    # -- data products -------------------------------------------------------------------
+    def product(self, name: str, data) -> Path:
+        """Write ``data`` (JSON-ready) to ``_build/products/<name>.json``: a data product of the
+        chapter that a generated page uses (the explorer's grids, for instance)."""
+        if not name or not all(ch.isalnum() or ch in "-_" for ch in name):
+            raise ValueError(f"product name must be letters, digits, '-' or '_', got {name!r}")
+        path = paths.build_dir() / "products" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(_jsonable(data), separators=(",", ":")) + "\n")
+        tmp.replace(path)
+        self.data.setdefault("products", [])
+        if name not in self.data["products"]:
+            self.data["products"].append(name)
+        self.write()
+        return path
 
     # -- checks ----------------------------------------------------------------------------
     def check(self, key: str, condition, detail: str = "", **numbers) -> None:
@@ -226,6 +257,63 @@ class ChapterResults:
         self.data["claims"] = [c for c in self.data["claims"] if c["id"] != cid] + [rec]
         self.write()
         # returns nothing, so that a claim as a cell's last line prints nothing on the page
+
+    def judge(self, cid: str, *, statistic=None, uncertainty=None, description: str = "", p_value=None,
+               false_rejection: dict | None = None, power: dict | None = None, values: dict | None = None,
+               figure: str | None = None) -> None:
+        """Judge the registered claim ``cid`` (``book/claims/``) by its registered rule.
+
+        ``statistic`` (with its ``uncertainty`` and a ``description`` of what it is) is the number the
+        rule decides on; a ``p_value`` rule also needs ``p_value``, ``false_rejection`` (``{"rate",
+        "n_mocks", "nominal"}``, measured on mocks of the claim itself) and ``power`` (``{"alternative":
+        text, "rate": r, "n_mocks": n}`` or ``{"none": reason}``), which every data-based claim
+        states.  ``values`` are further numbers worth keeping with the verdict.  The record (the
+        registry entry, the statistic and the verdict) goes into the results file; nothing is returned
+        (a cell may end with it without printing anything).
+        """
+        from . import claims
+
+        registry = _registry()
+        if cid not in registry:
+            raise KeyError(f"claim {cid!r} is not in the registry book/claims/")
+        claim = registry[cid]
+        if claim.chapter != self.chapter:
+            raise ValueError(f"claim {cid} is registered for chapter {claim.chapter!r}, not {self.chapter!r}")
+        verdict = claims.decide(claim, statistic, uncertainty, p_value)
+        rec = {"id": cid, "paper": claim.paper, "where": claim.where, "quote": claim.quote, "test": claim.test,
+               "kind": claim.kind, "criterion": claim.describe(), "rule": _jsonable(claim.criterion),
+               "statistic": {"value": _jsonable(statistic), "uncertainty": _jsonable(uncertainty),
+                             "description": description},
+               "verdict": verdict, "chapter": self.chapter, "section": claim.section}
+        for key, val in (("p_value", p_value), ("false_rejection", false_rejection), ("power", power),
+                         ("values", values), ("figure", figure), ("note", claim.note or None)):
+            if val is not None:
+                rec[key] = _jsonable(val)
+        problems = claims.record_problems(rec, registry)
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.data.setdefault("verdicts", [])
+        self.data["verdicts"] = [v for v in self.data["verdicts"] if v["id"] != cid] + [rec]
+        self.write()
+        try:                      # the verdict for the prose: {glue:text}`verdict-<id>`
+            from myst_nb import glue as _glue
+        except ImportError:
+            return
+        _glue(f"verdict-{cid}", verdict, display=False)
+
+    def verdict_table(self, *, p_value: bool | None = None):
+        """The verdicts this chapter recorded, as a table (claim, where, statistic[, p], verdict)."""
+        from .tables import table
+
+        recs = self.data.get("verdicts", [])
+        if p_value is None:
+            p_value = any(v.get("p_value") is not None for v in recs)
+        header = ["claim", "where", "statistic"] + (["p"] if p_value else []) + ["verdict"]
+        rows = [[f"`{v['id']}`", v["where"], v["statistic"]["value"]]
+                + ([v.get("p_value")] if p_value else []) + [f"**{v['verdict']}**"] for v in recs]
+        return table(header, rows, formats=[None, None, ".3g"] + ([".3g"] if p_value else []) + [None])
+
+
 
 
 

@@ -1,8 +1,14 @@
-"""Shared plotting of the measured spectra (every chapter that compares with data uses these).
+"""Plotting: the measured spectra (shared by every chapter that compares with data) and the
+figures of the chapters.
 
 The data are the digitised IceCube 12-year pseudo-power spectra of :mod:`cranisotropy.data`
 (Abbasi et al. 2025): partial-sky pseudo-spectra, not corrected for sky coverage.  Default
 labels say "digitised" so that no figure passes them off as the collaboration's numbers.
+
+The figures of the chapters are drawn by the submodules, from numbers the chapters computed:
+:mod:`.ahlers2014` (diffusion, anomalous anisotropies, hierarchy, partial sky),
+:mod:`.zhang_liu2024` (the Zhang & Liu chapters) and :mod:`.icecube` (the data appendix).  They
+compute nothing that a check or the text uses; each returns the :class:`matplotlib.figure.Figure`.
 """
 
 from __future__ import annotations
