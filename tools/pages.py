@@ -220,6 +220,10 @@ def _claim_block(rec: dict, claim, linked: bool) -> list[str]:
         out += ["Statistic", f": {stat}", ""]
     if rec:
         out += _calibration(rec)
+    pre = (rec or {}).get("precondition")
+    if pre:
+        out += ["Precondition", f": {'met' if pre['met'] else 'not met'}"
+                + (f": {' '.join(str(pre.get('reason', '')).split())}" if pre.get("reason") else ""), ""]
     if claim.note:
         out += ["Note", f": {' '.join(claim.note.split())}", ""]
     out += ["Verdict", f": **{verdict or 'not judged in this build'}** ({chapter}; kind: {claim.kind})", "", ":::", ""]

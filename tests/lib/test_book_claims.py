@@ -95,3 +95,27 @@ def test_judge_records_and_the_ledger_checks(tmp_path, monkeypatch):
         R.judge("ahlers2014-zzz", statistic=1.0)
     with pytest.raises(ValueError, match="registered for chapter"):
         ChapterResults("other").judge("ahlers2014-a", statistic=1.0, description="x")
+
+
+def test_a_precondition_decides_testability():
+    c = _claim("within", expected=0.0, tolerance=0.4, precondition="the spectrum is stationary")
+    assert claims.decide(c, 0.1, precondition=True) == "reproduced"
+    assert claims.decide(c, 0.9, precondition=True) == "differs"
+    assert claims.decide(c, 0.1, precondition=False) == "not testable"
+    assert claims.decide(c, 0.9, precondition=False) == "not testable"
+    with pytest.raises(ValueError, match="precondition"):
+        claims.decide(c, 0.1)
+    assert "only if the spectrum is stationary" in c.describe()
+    rec = {"id": "ahlers2014-x", "verdict": "not testable", "chapter": "demo",
+           "statistic": {"value": 0.1, "description": "d"},
+           "precondition": {"text": "the spectrum is stationary", "met": False, "reason": "it is not"}}
+    assert claims.record_problems(rec, {"ahlers2014-x": c}) == []
+    rec["precondition"]["met"] = True
+    assert "rule gives 'reproduced'" in claims.record_problems(rec, {"ahlers2014-x": c})[0]
+
+
+def test_glue_many_records_each_value(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRANISOTROPY_BUILD", str(tmp_path))
+    R = ChapterResults("demo-glue")
+    R.glue_many({"a": 1.23456, "b": (2, "d"), "c": ("text", "")})
+    assert {k: v["value"] for k, v in R.data["values"].items()} == {"a": 1.23456, "b": 2, "c": "text"}

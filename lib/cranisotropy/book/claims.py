@@ -105,6 +105,8 @@ class Claim:
                     "(p calibrated on mocks)")
         else:
             text = "not testable: " + c.get("reason", "")
+        if c.get("precondition"):
+            text = f"only if {c['precondition']} (otherwise not testable); " + text
         return text + (f". {c['text']}" if c.get("text") else "")
 
 
@@ -166,9 +168,13 @@ def load(path: Path | None = None) -> dict[str, Claim]:
     return out
 
 
-def decide(claim: Claim, statistic=None, uncertainty=None, p_value=None) -> str:
+def decide(claim: Claim, statistic=None, uncertainty=None, p_value=None, precondition=None) -> str:
     """The verdict of ``claim`` for a measured ``statistic`` (and ``uncertainty`` / ``p_value``
     where its rule needs them), by the registered rule.
+
+    A criterion with a ``precondition`` (text: what must hold for the statistic to decide, e.g. a
+    stationary spectrum) needs ``precondition`` (bool, measured): when it is false the verdict is
+    "not testable", whatever the statistic.
 
     Examples
     --------
@@ -181,6 +187,12 @@ def decide(claim: Claim, statistic=None, uncertainty=None, p_value=None) -> str:
     rule = c["rule"]
     if rule == "not_testable":
         return "not testable"
+    if c.get("precondition"):
+        if precondition is None:
+            raise ValueError(f"claim {claim.id}: its rule holds only if {c['precondition']}: "
+                             "pass precondition=True or False (measured)")
+        if not precondition:
+            return "not testable"
     if rule == "p_value":
         if p_value is None or not 0 <= float(p_value) <= 1:
             raise ValueError(f"claim {claim.id}: rule 'p_value' needs a p_value in [0, 1], got {p_value!r}")
@@ -220,7 +232,8 @@ def record_problems(rec: dict, registry: dict[str, Claim]) -> list[str]:
         return out
     st = rec.get("statistic") or {}
     try:
-        expected = decide(claim, st.get("value"), st.get("uncertainty"), rec.get("p_value"))
+        expected = decide(claim, st.get("value"), st.get("uncertainty"), rec.get("p_value"),
+                          (rec.get("precondition") or {}).get("met"))
     except ValueError as exc:
         return [str(exc)]
     if expected != rec["verdict"]:

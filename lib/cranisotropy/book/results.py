@@ -170,6 +170,13 @@ class ChapterResults:
             return
         _glue(key, text, display=False)  # {glue:text} strips the quotes of the str repr
 
+    def glue_many(self, values: dict, fmt: str = ".3g") -> None:
+        """:meth:`glue` each ``key: value`` of ``values``; a value may be a ``(value, fmt)`` pair,
+        otherwise ``fmt`` applies. Returns nothing."""
+        for key, val in values.items():
+            v, f = val if isinstance(val, tuple) and len(val) == 2 and isinstance(val[1], str) else (val, fmt)
+            self.glue(key, v, f)
+
     # -- data products -------------------------------------------------------------------
     def product(self, name: str, data) -> Path:
         """Write ``data`` (JSON-ready) to ``_build/products/<name>.json``: a data product of the
@@ -260,14 +267,16 @@ class ChapterResults:
 
     def judge(self, cid: str, *, statistic=None, uncertainty=None, description: str = "", p_value=None,
                false_rejection: dict | None = None, power: dict | None = None, values: dict | None = None,
-               figure: str | None = None) -> None:
+               figure: str | None = None, precondition: bool | None = None, reason: str = "") -> None:
         """Judge the registered claim ``cid`` (``book/claims/``) by its registered rule.
 
         ``statistic`` (with its ``uncertainty`` and a ``description`` of what it is) is the number the
         rule decides on; a ``p_value`` rule also needs ``p_value``, ``false_rejection`` (``{"rate",
         "n_mocks", "nominal"}``, measured on mocks of the claim itself) and ``power`` (``{"alternative":
         text, "rate": r, "n_mocks": n}`` or ``{"none": reason}``), which every data-based claim
-        states.  ``values`` are further numbers worth keeping with the verdict.  The record (the
+        states.  ``values`` are further numbers worth keeping with the verdict.  A rule registered
+        with a precondition needs ``precondition`` (measured: True or False) and, when it fails, a
+        ``reason`` in words (the verdict is then "not testable").  The record (the
         registry entry, the statistic and the verdict) goes into the results file; nothing is returned
         (a cell may end with it without printing anything).
         """
@@ -279,12 +288,17 @@ class ChapterResults:
         claim = registry[cid]
         if claim.chapter != self.chapter:
             raise ValueError(f"claim {cid} is registered for chapter {claim.chapter!r}, not {self.chapter!r}")
-        verdict = claims.decide(claim, statistic, uncertainty, p_value)
+        verdict = claims.decide(claim, statistic, uncertainty, p_value, precondition)
         rec = {"id": cid, "paper": claim.paper, "where": claim.where, "quote": claim.quote, "test": claim.test,
                "kind": claim.kind, "criterion": claim.describe(), "rule": _jsonable(claim.criterion),
                "statistic": {"value": _jsonable(statistic), "uncertainty": _jsonable(uncertainty),
                              "description": description},
                "verdict": verdict, "chapter": self.chapter, "section": claim.section}
+        if claim.criterion.get("precondition"):
+            if not precondition and not reason:
+                raise ValueError(f"claim {cid}: its precondition failed: say why (reason=...)")
+            rec["precondition"] = {"text": claim.criterion["precondition"], "met": bool(precondition),
+                                   "reason": reason}
         for key, val in (("p_value", p_value), ("false_rejection", false_rejection), ("power", power),
                          ("values", values), ("figure", figure), ("note", claim.note or None)):
             if val is not None:
