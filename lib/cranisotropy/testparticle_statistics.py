@@ -133,6 +133,24 @@ def student_threshold(n_seeds: int, n_tests: int, alpha: float = 0.05) -> float:
     return float(stats.t.isf(alpha / (2 * n_tests), n_seeds - 1))
 
 
+def bonferroni_p(max_pull: float, n_seeds: int, n_tests: int) -> float:
+    """Family-wise p-value of the largest of ``n_tests`` pulls |mean - expected| / standard error,
+    each a mean over ``n_seeds`` seeds: min(1, n_tests x two-sided Student-t tail with
+    n_seeds - 1 dof). The inverse of :func:`student_threshold`.
+
+    Examples
+    --------
+    >>> round(bonferroni_p(student_threshold(10, 40), 10, 40), 6)
+    0.05
+    >>> bonferroni_p(0.0, 10, 40)
+    1.0
+    """
+    max_pull = validate.nonnegative("max_pull", max_pull, allow_array=False)
+    n_seeds = validate.integer("n_seeds", n_seeds, minimum=2, allow_array=False)
+    n_tests = validate.integer("n_tests", n_tests, minimum=1, allow_array=False)
+    return float(min(1.0, n_tests * 2 * stats.t.sf(max_pull, n_seeds - 1)))
+
+
 # -- calibration --------------------------------------------------------------------------------
 def efolding_rate(t, acf) -> float:
     """1 / t_e, t_e the first time the autocorrelation ``acf`` (1 at t = 0) falls to 1/e.

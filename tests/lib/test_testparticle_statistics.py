@@ -180,3 +180,15 @@ def test_late_time_ratio_spectrum_of_a_dataset(tmp_path):
         st.late_time_ratio_spectrum(0.5, path=path, run="sum")
     with pytest.raises(FileNotFoundError):
         st.late_time_ratio_spectrum(0.5, path=tmp_path / "missing.nc")
+
+
+def test_bonferroni_p_inverts_the_threshold():
+    for n_seeds, n_tests in ((3, 1), (10, 40), (30, 200)):
+        thr = st.student_threshold(n_seeds, n_tests)
+        assert st.bonferroni_p(thr, n_seeds, n_tests) == pytest.approx(0.05, rel=1e-9)
+        assert st.bonferroni_p(1.5 * thr, n_seeds, n_tests) < 0.05 < st.bonferroni_p(0.7 * thr, n_seeds, n_tests)
+    assert st.bonferroni_p(0.0, 5, 10) == 1.0
+    with pytest.raises(ValueError, match="max_pull"):
+        st.bonferroni_p(-1.0, 5, 10)
+    with pytest.raises(ValueError, match="n_seeds"):
+        st.bonferroni_p(1.0, 1, 10)
