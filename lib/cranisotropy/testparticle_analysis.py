@@ -142,6 +142,11 @@ def quick_parameters(full, *, n_seeds: int, nu_T, n_particles: int, n_observers:
                                     batch=n_observers)])
 
 
+#: MyST labels of the quantities of :func:`testparticle_statistics.observer_quantities` (and D)
+_LABELS = {"|D|^2": r"$\lvert\mathbf D\rvert^2$", "v(-T).v(0)": r"$\mathbf v(-T)\cdot\mathbf v(0)$",
+           "Delta x.p": r"$\Delta\mathbf x\cdot\hat{\mathbf p}$", "D": "$D$"}
+
+
 def quick_summary(quick, full, seconds: float) -> dict:
     """The quick run against the full dataset (:func:`testparticle_statistics.agreement`).
 
@@ -152,8 +157,8 @@ def quick_summary(quick, full, seconds: float) -> dict:
     -------
     dict
         ``agreement`` (the record of :func:`~cranisotropy.testparticle_statistics.agreement`),
-        ``particle_steps``, ``table`` (one row per quantity: name, largest |t|, where, quick,
-        full) and ``glue``.
+        ``particle_steps``, ``table`` (one row per quantity: name, largest |t|, where (MyST
+        maths), quick, full) and ``glue``.
     """
     seconds = validate.nonnegative("seconds", seconds, allow_array=False)
     agree = st.agreement(quick, full)
@@ -165,7 +170,9 @@ def quick_summary(quick, full, seconds: float) -> dict:
         glue.update({f"agree_name_{k}": (row["quantity"], ""), f"agree_t_{k}": (row["max_abs_t"], ".1f"),
                      f"agree_where_{k}": (where, ""), f"agree_q_{k}": (row["quick"], ".3g"),
                      f"agree_f_{k}": (row["full"], ".3g")})
-        table.append([row["quantity"], row["max_abs_t"], where, row["quick"], row["full"]])
+        at = f"$r_g/l_c={row['rigidity']:g}$" + ("" if row["quantity"] == "D" else f", $\\nu T={row['nu_T']:g}$")
+        table.append([_LABELS.get(row["quantity"], row["quantity"].replace("S_A/S_0", "$S/S_0$")), row["max_abs_t"], at,
+                      row["quick"], row["full"]])
     cached = tr.attrs(quick)["provenance"]["wall_seconds"] > seconds + 1
     glue.update({"quick_steps": (steps, ".2g"), "quick_seconds": (seconds, ".0f"),
                  "quick_cached": ("loaded from the cache" if cached else "computed now", ""),
