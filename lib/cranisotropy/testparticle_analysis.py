@@ -171,8 +171,8 @@ def quick_summary(quick, full, seconds: float) -> dict:
                      f"agree_where_{k}": (where, ""), f"agree_q_{k}": (row["quick"], ".3g"),
                      f"agree_f_{k}": (row["full"], ".3g")})
         at = f"$r_g/l_c={row['rigidity']:g}$" + ("" if row["quantity"] == "D" else f", $\\nu T={row['nu_T']:g}$")
-        table.append([_LABELS.get(row["quantity"], row["quantity"].replace("S_A/S_0", "$S/S_0$")), row["max_abs_t"], at,
-                      row["quick"], row["full"]])
+        label = _LABELS.get(row["quantity"], row["quantity"].replace("S_A/S_0 axis", "$S(T)/S(0)$, axis"))
+        table.append([label, row["max_abs_t"], at, row["quick"], row["full"]])
     cached = tr.attrs(quick)["provenance"]["wall_seconds"] > seconds + 1
     glue.update({"quick_steps": (steps, ".2g"), "quick_seconds": (seconds, ".0f"),
                  "quick_cached": ("loaded from the cache" if cached else "computed now", ""),
