@@ -1,5 +1,7 @@
 """The chapter's sections of the test-particle experiment, on a tiny real run."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -58,9 +60,13 @@ def test_summary_and_quick_parameters(ds):
 
 
 def test_a_dataset_agrees_with_itself(ds):
-    q = ta.quick_summary(ds, ds, 0.5)
+    wall = tr.attrs(ds)["provenance"]["wall_seconds"]
+    q = ta.quick_summary(ds, ds, wall)                     # as long as the run took: computed now
     assert q["agreement"]["agrees"] and q["agreement"]["max_t"] == pytest.approx(0.0, abs=1e-9)
-    assert len(q["table"]) == len(q["agreement"]["worst"]) and q["glue"]["quick_cached"][0] == "loaded from the cache"
+    assert len(q["table"]) == len(q["agreement"]["worst"]) and q["glue"]["quick_cached"][0] == "computed now"
+    slow = ds.copy()                                        # a run that took longer than the chapter waited
+    slow.attrs["provenance"] = json.dumps(dict(tr.attrs(ds)["provenance"], wall_seconds=wall + 10))
+    assert ta.quick_summary(slow, ds, wall)["glue"]["quick_cached"][0] == "loaded from the cache"
     assert q["glue"]["agree_name_0"][0] == "S_A/S_0 axis 0" and q["table"][0][0] == "$S(T)/S(0)$, axis 0"
     assert not any("|" in str(cell) for row in q["table"] for cell in row)      # a markdown table can hold it
     _glue_ok(q["glue"])
