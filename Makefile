@@ -76,6 +76,10 @@ test: $(STAMP)
 	@$(PHASE) tests -- env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 \
 	  $(PY) -m pytest -p no:cacheprovider --durations=8 --doctest-modules lib/cranisotropy tests/lib tests/book
 
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) tools/bench.py --output _build/bench/engine.json
+
 serve:
 	@test -f _build/html/index.html || { echo "no book yet: run make book"; exit 1; }
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html

@@ -1,65 +1,90 @@
-"""The back-tracking test-particle experiment of Ahlers (2014), Eqs. 13 and 19-21.
+"""The back-tracking test-particle experiment of Ahlers (2014), Eqs. 13 and 19-21: one task.
 
 Rays leave an observer from the centres of the HEALPix pixels with p-hat = the pixel direction
 and are back-tracked (dt < 0) through one realisation of the turbulent field
 (:mod:`cranisotropy.magnetic_plane_waves`) with the Boris kernel (:mod:`cranisotropy.boris`).  By
 Liouville's theorem f(0, x0, p) = f(-T, x(-T), p(-T)), so two initial conditions give two sky maps
-from the same rays:
+from the same rays, for any axis n:
 
-* set-up A (Ahlers' homogeneous dipole), f(-T, p) = 1 + p-hat . n: the map g = p-hat(-T) . n;
-* set-up B (a density gradient), f(-T, x) = 1 + x . n: the map Delta z(-T) = (x(-T) - x0) . n.
+* set-up A (Ahlers' homogeneous dipole), f(-T, p) = 1 + p-hat . n: the map g_n = v(-T) . n;
+* set-up B (a density gradient), f(-T, x) = 1 + x . n: the map Delta x(-T) . n.
 
-The axis n (the "z" of the design note) is (1, 1, 1)/sqrt(3), at the angle to the HEALPix pole where
-P_2(n_z) = 0: the pixel quadrature of the initial second moment 4 pi mean((p-hat . n)^2) is then
-exact (for n along the pole it is off by 1.5e-3 at Nside 8), so S(T)/S(0) has no quadrature bias.
+Three orthogonal axes :data:`AXES` are analysed, each at the angle to the HEALPix pole where
+P_2(n_z) = 0: the pixel quadrature of the initial second moment 4 pi mean((p-hat . n)^2) = 4 pi/3
+is then exact, so S(T)/S(0) has no quadrature bias.  Their average over the three axes is the
+same for every orthonormal triad (sum_n n n^T = 1), so it does not depend on how one anisotropic
+field realisation is oriented against the axes.
 
-The sum rule (Eq. 13) is tested with the pixel-space second moment S = 4 pi mean(g^2), which is
-the complete sum_l (2l+1) C_l; the anafast spectrum is truncated at l <= 3 Nside - 1.  The
-relaxation rate is calibrated as nu = c^2 / (3 D) from the measured diffusion coefficient.
-Long runs are cached under ``paths.cache_dir()/testparticle`` by a hash of their parameters.
+What a task keeps (no maps): per observer and snapshot, the pixel second moments S_A, S_B of
+each axis (Eq. 13 uses S = 4 pi mean(g^2), the complete sum_l (2l+1) C_l), and the tensors
+
+    M_A[i, j] = mean_pixels v_i(-T) p_j,     M_B[i, j] = mean_pixels Delta x_i(-T) p_j,
+
+from which the dipole vector of any axis' map follows (D_j = 3 n_i M_ij; the velocity
+autocorrelation <v(-T).v(0)> = tr M_A); and the anafast spectra C_l of both set-ups averaged over
+the axes (l from 0 to 3 Nside - 1).  The calibration task forward-tracks particles from random
+points and keeps <|Delta x|^2>(t) and <v(t).v(0)>(t).
+
+Randomness: every task receives :class:`numpy.random.SeedSequence` objects from
+:func:`seed_tree`; nothing here reads a global random state.  The orchestration (dask, cache,
+dataset) is :mod:`cranisotropy.testparticle_runs`; the statistics are
+:mod:`cranisotropy.testparticle_statistics`.
+
+Examples
+--------
+>>> import numpy as np
+>>> bool(np.allclose(AXES @ AXES.T, np.eye(3))), bool(np.allclose(AXES[:, 2], 3 ** -0.5))
+(True, True)
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import time
 
 import healpy as hp
 import numpy as np
 
-from . import boris, validate
-from .book import paths  # TODO(issue 16): the cache moves out of the physics module
+from . import boris, fit, validate
 from .magnetic_plane_waves import make_field
 
-CACHE_VERSION = "testparticle-v3"
-AXIS = np.ones(3) / np.sqrt(3)     # dipole / gradient direction n (see the module docstring)   # bump when the computation changes
+#: Three orthonormal dipole / gradient axes, each with n_z = 1/sqrt(3) (P_2(n_z) = 0).
+AXES = np.array([[np.sqrt(2 / 3), 0.0, 1 / np.sqrt(3)],
+                 [-1 / np.sqrt(6), 1 / np.sqrt(2), 1 / np.sqrt(3)],
+                 [-1 / np.sqrt(6), -1 / np.sqrt(2), 1 / np.sqrt(3)]])
 
 
-# -- caching ---------------------------------------------------------------------------------
-def cache_key(tag: str, params: dict) -> str:
-    """Stable hash of ``tag`` and ``params`` (JSON, sorted keys) plus :data:`CACHE_VERSION`."""
-    text = json.dumps({"tag": tag, "version": CACHE_VERSION, **params}, sort_keys=True, default=float)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+# -- seeds ---------------------------------------------------------------------------------------
+def seed_tree(entropy: int, n_rigidities: int, n_seeds: int) -> list:
+    """Independent seeds for every (rigidity, field seed): ``[r][s]`` is a dict of three
+    :class:`numpy.random.SeedSequence` (``field``, ``observers``, ``particles``).
 
+    Built by :meth:`numpy.random.SeedSequence.spawn` from ``SeedSequence(entropy)``: each
+    rigidity has its own fields, observers and calibration particles; adding seeds or rigidities
+    does not change the existing ones.
 
-def cached(tag: str, params: dict, compute) -> tuple[dict, bool]:
-    """Load ``<cache>/testparticle/<tag>-<hash>.npz`` or run ``compute()`` (a dict of arrays) and
-    store it.  Returns (result, loaded_from_cache)."""
-    path = paths.cache_dir() / "testparticle" / f"{tag}-{cache_key(tag, params)}.npz"
-    if path.is_file():
-        with np.load(path) as z:
-            return {k: z[k] for k in z.files}, True
-    out = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez_compressed(tmp, **out)
-    tmp.replace(path)
-    return out, False
+    Examples
+    --------
+    >>> t = seed_tree(16, 2, 3)
+    >>> len(t), len(t[0]), t[1][2]["field"].spawn_key
+    (2, 3, (1, 2, 0))
+    """
+    entropy = validate.integer("entropy", entropy, minimum=0, allow_array=False)
+    n_rigidities = validate.integer("n_rigidities", n_rigidities, minimum=1, allow_array=False)
+    n_seeds = validate.integer("n_seeds", n_seeds, minimum=1, allow_array=False)
+    root = np.random.SeedSequence(entropy)
+    return [[dict(zip(("field", "observers", "particles"), s.spawn(3))) for s in r.spawn(n_seeds)]
+            for r in root.spawn(n_rigidities)]
 
 
 # -- skies -------------------------------------------------------------------------------------
 def sky_directions(nside: int) -> np.ndarray:
-    """Unit vectors (Npix, 3) of the HEALPix pixel centres (RING order)."""
+    """Unit vectors (Npix, 3) of the HEALPix pixel centres (RING order).
+
+    Examples
+    --------
+    >>> sky_directions(1).shape
+    (12, 3)
+    """
     nside = validate.integer("nside", nside, minimum=1, allow_array=False)
     if nside & (nside - 1):
         raise ValueError(f"nside must be a power of 2, got {nside}")
@@ -67,36 +92,126 @@ def sky_directions(nside: int) -> np.ndarray:
 
 
 def second_moment(maps) -> np.ndarray:
-    """Pixel-space second moment 4 pi mean(map^2) = sum_{l>=0} (2l+1) C_l (all l), per map."""
+    """Pixel-space second moment 4 pi mean(map^2) = sum_{l>=0} (2l+1) C_l (all l), per map.
+
+    Examples
+    --------
+    >>> n = AXES[0]
+    >>> float(second_moment(sky_directions(8) @ n) / (4 * np.pi / 3))
+    1.0
+    """
     m = validate.finite("maps", maps)
     return 4 * np.pi * np.mean(np.asarray(m) ** 2, axis=-1)
 
 
-def spectra(maps, lmax: int | None = None, iter: int = 3) -> np.ndarray:
-    """anafast C_l (l = 0..lmax, default 3 Nside - 1) of each map of ``maps`` (..., Npix)."""
+def spectra(maps, lmax: int | None = None, iter: int = 0) -> np.ndarray:
+    """anafast C_l, l = 0..lmax (default 3 Nside - 1), of each map of ``maps`` (..., Npix).
+
+    ``iter`` is healpy's number of Jacobi iterations of map2alm; 0 (plain quadrature) is exact to
+    3e-10 relative for the initial dipole at Nside 64 (see the tests), and five times cheaper
+    than iter = 3.
+
+    Examples
+    --------
+    >>> cl = spectra(sky_directions(16) @ AXES[0])
+    >>> cl.shape, bool(abs(cl[1] / (4 * np.pi / 9) - 1) < 1e-6)
+    ((48,), True)
+    """
     m = np.asarray(validate.finite("maps", maps), dtype=float)
     npix = m.shape[-1]
     nside = hp.npix2nside(npix)
     lmax = 3 * nside - 1 if lmax is None else validate.integer("lmax", lmax, minimum=0, allow_array=False)
+    iter = validate.integer("iter", iter, minimum=0, allow_array=False)
     flat = m.reshape(-1, npix)
-    alms = hp.map2alm(flat, lmax=lmax, iter=iter, pol=False)
-    cl = np.array([hp.alm2cl(a) for a in np.atleast_2d(alms)])
+    alms = np.atleast_2d(hp.map2alm(flat, lmax=lmax, iter=iter, pol=False))
+    ell, em = hp.Alm.getlm(lmax)
+    w = np.where(em == 0, 1.0, 2.0)
+    cl = np.array([np.bincount(ell, weights=w * np.abs(a) ** 2, minlength=lmax + 1) for a in alms])
+    cl /= 2 * np.arange(lmax + 1) + 1
     return cl.reshape(*m.shape[:-1], lmax + 1)
 
 
 def truncated_sum(cl) -> np.ndarray:
-    """sum_{l <= lmax} (2l+1) C_l over the last axis of ``cl``."""
+    """sum_{l <= lmax} (2l+1) C_l over the last axis of ``cl`` (l from 0).
+
+    Examples
+    --------
+    >>> float(truncated_sum([0.0, 1.0, 0.5]))
+    5.5
+    """
     cl = np.asarray(validate.finite("cl", cl))
     ell = np.arange(cl.shape[-1])
     return np.sum((2 * ell + 1) * cl, axis=-1)
 
 
-def backtrack_skies(field, observers, nside: int, rigidity: float, dt: float, steps) -> dict:
-    """Back-track rays from the pixel centres of every observer in ``observers`` (n, 3) at once.
+def observer_positions(n: int, rng: np.random.Generator, box: float = 1000.0) -> np.ndarray:
+    """``n`` observer positions uniform in [0, box]^3 (l_c), far apart compared to sqrt(D T).
 
-    ``steps`` are the (cumulative, non-decreasing) step counts at which the maps are taken.
-    Returns ``g`` (set-up A: p-hat(-T) . n) and ``dz`` (set-up B: (x(-T) - x0) . n), each
-    (len(steps), n, Npix), with n = :data:`AXIS`.  ``dt`` > 0 is the step length; the rays run with -dt.
+    Examples
+    --------
+    >>> observer_positions(2, np.random.default_rng(0), box=10.0).shape
+    (2, 3)
+    """
+    n = validate.integer("n", n, minimum=1, allow_array=False)
+    box = validate.positive("box", box, allow_array=False)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator")
+    return rng.uniform(0, box, size=(n, 3))
+
+
+def snapshot_steps(nu_T, nu: float, dt: float) -> np.ndarray:
+    """Whole numbers of steps of length ``dt`` closest to the times nu T in ``nu_T``.
+
+    Examples
+    --------
+    >>> snapshot_steps([0, 0.5, 1.0], nu=2.0, dt=0.05).tolist()
+    [0, 5, 10]
+    """
+    nu_T = np.atleast_1d(validate.nonnegative("nu_T", nu_T))
+    nu = validate.positive("nu", nu, allow_array=False)
+    dt = validate.positive("dt", dt, allow_array=False)
+    steps = np.round(nu_T / (nu * dt)).astype(np.int64)
+    if np.any(np.diff(steps) < 0):
+        raise ValueError("nu_T must be non-decreasing")
+    return steps
+
+
+def backtrack(field, observers, nside: int, rigidity: float, dt: float, steps, *,
+              axes=AXES, iter: int = 0) -> dict:
+    """Back-track the pixel rays of every observer and summarise the maps at each snapshot.
+
+    Parameters
+    ----------
+    field : TurbulentField
+    observers : array_like, shape (n, 3)
+        Observer positions.
+    nside : int
+        HEALPix resolution of the ray bundle (one ray per pixel centre).
+    rigidity : float
+        r_g / l_c.
+    dt : float
+        Step length (> 0); the rays run with -dt.
+    steps : array_like of int
+        Cumulative, non-decreasing step counts of the snapshots.
+    axes : array_like, shape (k, 3)
+        Unit axes n of the two set-ups.
+    iter : int
+        anafast iterations (:func:`spectra`).
+
+    Returns
+    -------
+    dict
+        ``S_A``, ``S_B`` (time, observer, axis); ``M_A``, ``M_B`` (time, observer, 3, 3);
+        ``cl_A``, ``cl_B`` (time, observer, l), the axis-averaged anafast spectra.
+
+    Examples
+    --------
+    >>> from cranisotropy.magnetic_plane_waves import make_field
+    >>> out = backtrack(make_field(8), [[0.0, 0, 0]], 2, 1.0, 0.05, [0, 3])
+    >>> out["S_A"].shape, out["M_A"].shape, out["cl_A"].shape
+    ((2, 1, 3), (2, 1, 3, 3), (2, 1, 6))
+    >>> bool(np.allclose(out["S_A"][0], 4 * np.pi / 3))
+    True
     """
     x0 = np.asarray(validate.finite("observers", observers), dtype=float)
     if x0.ndim != 2 or x0.shape[1] != 3:
@@ -105,151 +220,133 @@ def backtrack_skies(field, observers, nside: int, rigidity: float, dt: float, st
     steps = np.atleast_1d(validate.integer("steps", steps, minimum=0))
     if np.any(np.diff(steps) < 0):
         raise ValueError("steps must be non-decreasing")
+    axes = np.atleast_2d(validate.finite("axes", axes))
+    if axes.shape[-1] != 3 or not np.allclose(np.linalg.norm(axes, axis=1), 1, atol=1e-12):
+        raise ValueError("axes must be unit vectors of shape (k, 3)")
     d = sky_directions(nside)
-    n, npix = len(x0), len(d)
-    x = np.ascontiguousarray(np.repeat(x0, npix, axis=0))
+    n, npix, nt, k = len(x0), len(d), len(steps), len(axes)
+    lmax = 3 * nside - 1
+    x_start = np.repeat(x0, npix, axis=0)
+    x = x_start.copy()                  # (a view of x_start would move the start with the rays)
     v = np.ascontiguousarray(np.tile(d, (n, 1)))
-    g = np.empty((len(steps), n, npix))
-    dz = np.empty((len(steps), n, npix))
+    out = dict(S_A=np.empty((nt, n, k)), S_B=np.empty((nt, n, k)), M_A=np.empty((nt, n, 3, 3)),
+               M_B=np.empty((nt, n, 3, 3)), cl_A=np.empty((nt, n, lmax + 1)),
+               cl_B=np.empty((nt, n, lmax + 1)))
     done = 0
-    for j, k in enumerate(steps):
-        boris.push(x, v, field, rigidity, -dt, int(k - done))
-        done = int(k)
-        g[j] = (v @ AXIS).reshape(n, npix)
-        dz[j] = ((x - np.repeat(x0, npix, axis=0)) @ AXIS).reshape(n, npix)
-    return dict(g=g, dz=dz)
-
-
-def backtrack_sky(field, observer, nside: int, rigidity: float, dt: float, steps) -> dict:
-    """:func:`backtrack_skies` for one observer at ``observer`` (3,): maps (len(steps), Npix)."""
-    x0 = validate.vector3("observer", observer)
-    out = backtrack_skies(field, x0[None, :], nside, rigidity, dt, steps)
-    return {k: v[:, 0] for k, v in out.items()}
-
-
-def observers(n: int, seed: int, box: float = 1000.0) -> np.ndarray:
-    """``n`` observer positions uniform in [0, box]^3 (far apart compared to sqrt(D T))."""
-    n = validate.integer("n", n, minimum=1, allow_array=False)
-    box = validate.positive("box", box, allow_array=False)
-    return np.random.default_rng([seed, 7]).uniform(0, box, size=(n, 3))
-
-
-# -- diffusion calibration -------------------------------------------------------------------
-def calibrate(rigidity: float, *, seeds, n_particles: int, t_max: float, n_out: int = 40,
-              dt_factor: float = 0.05, field_kw: dict | None = None, progress=None) -> dict:
-    """Diffusion coefficient D (units l_c c) from <|Delta x|^2>(t) of ``n_particles`` per field
-    seed with random start points and isotropic directions: D = slope / 6 of a straight-line
-    fit over t_max/2 <= t <= t_max; its error is the seed-to-seed standard error.  nu = 1/(3 D)."""
-    rigidity = validate.positive("rigidity", rigidity, allow_array=False)
-    t_max = validate.positive("t_max", t_max, allow_array=False)
-    n_out = validate.integer("n_out", n_out, minimum=4, allow_array=False)
-    seeds = [validate.integer("seeds", s, minimum=0, allow_array=False) for s in seeds]
-    dt = dt_factor * rigidity
-    per = max(1, int(round(t_max / n_out / dt)))
-    t = np.arange(1, n_out + 1) * per * dt
-    msd = np.empty((len(seeds), n_out))
-    for i, s in enumerate(seeds):
-        field = make_field(seed=s, **(field_kw or {}))
-        rng = np.random.default_rng([s, 11])
-        x0 = rng.uniform(0, 1000.0, size=(n_particles, 3))
-        x = x0.copy()
-        v = boris.isotropic_directions(n_particles, rng)
-        for j in range(n_out):
-            boris.push(x, v, field, rigidity, dt, per)
-            msd[i, j] = np.mean(np.sum((x - x0) ** 2, axis=1))
-            if progress is not None:
-                progress.update(per * n_particles)
-    late = t >= t[-1] / 2
-    d_seed = np.array([np.polyfit(t[late], m[late], 1)[0] / 6 for m in msd])
-    D = float(d_seed.mean())
-    D_err = float(d_seed.std(ddof=1) / np.sqrt(len(seeds))) if len(seeds) > 1 else float("nan")
-    return dict(t=t, msd=msd, D=D, D_err=D_err, nu=1 / (3 * D), nu_err=D_err / (3 * D**2),
-                D_seed=d_seed)
-
-
-# -- the sky experiment ------------------------------------------------------------------------
-def sky_experiment(rigidity: float, nu: float, nu_T, *, nside: int, n_observers: int, seeds,
-                   dt_factor: float = 0.05, field_kw: dict | None = None, batch: int = 32,
-                   progress=None) -> dict:
-    """Both set-ups for ``n_observers`` observers in each field of ``seeds``, maps at the times
-    nu T in ``nu_T`` (rounded to whole steps; the realised values are returned as ``nu_T``).
-
-    Returns arrays indexed [seed, observer, time(, l)]: ``S_A`` (pixel second moment of g),
-    ``d_A`` (the coherent dipole 3 mean(g n.p-hat), 1 at T = 0), ``d_B`` (3 mean(Delta z
-    n.p-hat), whose ensemble mean tends to -3 D), ``cl_A``, ``cl_B`` (anafast,
-    l <= 3 Nside - 1), ``S_B``, and ``nu_T``.
-    """
-    rigidity = validate.positive("rigidity", rigidity, allow_array=False)
-    nu = validate.positive("nu", nu, allow_array=False)
-    nu_T = np.atleast_1d(validate.nonnegative("nu_T", nu_T))
-    seeds = [validate.integer("seeds", s, minimum=0, allow_array=False) for s in seeds]
-    n_observers = validate.integer("n_observers", n_observers, minimum=1, allow_array=False)
-    batch = validate.integer("batch", batch, minimum=1, allow_array=False)
-    dt = dt_factor * rigidity
-    steps = np.round(nu_T / (nu * dt)).astype(int)
-    npix, lmax = hp.nside2npix(nside), 3 * nside - 1
-    shape = (len(seeds), n_observers, len(steps))
-    zpix = sky_directions(nside) @ AXIS
-    out = dict(S_A=np.empty(shape), d_A=np.empty(shape), d_B=np.empty(shape), S_B=np.empty(shape),
-               cl_A=np.empty(shape + (lmax + 1,)), cl_B=np.empty(shape + (lmax + 1,)), nu_T=steps * dt * nu)
-    for i, s in enumerate(seeds):
-        field = make_field(seed=s, **(field_kw or {}))
-        pos = observers(n_observers, s)
-        for j0 in range(0, n_observers, batch):
-            j1 = min(j0 + batch, n_observers)
-            maps = backtrack_skies(field, pos[j0:j1], nside, rigidity, dt, steps)
-            g = maps["g"].transpose(1, 0, 2)            # (observers, times, Npix)
-            dz = maps["dz"].transpose(1, 0, 2)
-            out["S_A"][i, j0:j1] = second_moment(g)
-            out["d_A"][i, j0:j1] = 3 * np.mean(g * zpix, axis=-1)
-            out["d_B"][i, j0:j1] = 3 * np.mean(dz * zpix, axis=-1)
-            out["S_B"][i, j0:j1] = second_moment(dz)
-            out["cl_A"][i, j0:j1] = spectra(g)
-            out["cl_B"][i, j0:j1] = spectra(dz)
-            if progress is not None:
-                progress.update(int(steps[-1]) * npix * (j1 - j0))
+    for j, s in enumerate(steps):
+        boris.push(x, v, field, rigidity, -dt, int(s - done))
+        done = int(s)
+        vv = v.reshape(n, npix, 3)
+        dx = (x - x_start).reshape(n, npix, 3)
+        out["S_A"][j] = second_moment(np.moveaxis(vv @ axes.T, -1, -2))
+        out["S_B"][j] = second_moment(np.moveaxis(dx @ axes.T, -1, -2))
+        out["M_A"][j] = np.einsum("opi,pj->oij", vv, d) / npix
+        out["M_B"][j] = np.einsum("opi,pj->oij", dx, d) / npix
+        # the axis average of C_l equals the average over any orthonormal frame: use x, y, z
+        out["cl_A"][j] = spectra(np.moveaxis(vv, -1, -2), iter=iter).mean(axis=1)
+        out["cl_B"][j] = spectra(np.moveaxis(dx, -1, -2), iter=iter).mean(axis=1)
     return out
 
 
-# -- statistics ----------------------------------------------------------------------------------
-def mean_and_error(samples, axis=0):
-    """Mean over ``axis`` and its standard error (ddof = 1)."""
-    a = np.asarray(validate.finite("samples", samples))
-    n = a.shape[axis]
-    if n < 2:
-        raise ValueError("samples needs at least two entries along axis")
-    return a.mean(axis=axis), a.std(axis=axis, ddof=1) / np.sqrt(n)
+# -- the two tasks -------------------------------------------------------------------------------
+def sky_task(rigidity: float, nu: float, nu_T, *, nside: int, n_observers: int, first: int,
+             count: int, seeds: dict, dt_factor: float = 0.05, field_kw: dict | None = None,
+             box: float = 1000.0, iter: int = 0) -> dict:
+    """One sky task: observers ``first`` .. ``first + count - 1`` of the ``n_observers`` of one
+    (rigidity, field seed), back-tracked to the snapshot times nu T in ``nu_T``.
+
+    The field is drawn from ``seeds["field"]``, all ``n_observers`` positions from
+    ``seeds["observers"]`` (so they do not depend on how the observers are split into tasks).
+    Returns :func:`backtrack`'s arrays plus ``steps`` and ``seconds`` (wall time of the task).
+
+    Examples
+    --------
+    >>> s = seed_tree(1, 1, 1)[0][0]
+    >>> out = sky_task(1.0, 0.4, [0, 0.1], nside=2, n_observers=3, first=1, count=2, seeds=s,
+    ...                field_kw=dict(n_modes=8))
+    >>> out["S_A"].shape, out["steps"].tolist()
+    ((2, 2, 3), [0, 5])
+    """
+    rigidity = validate.positive("rigidity", rigidity, allow_array=False)
+    n_observers = validate.integer("n_observers", n_observers, minimum=1, allow_array=False)
+    first = validate.integer("first", first, minimum=0, allow_array=False)
+    count = validate.integer("count", count, minimum=1, allow_array=False)
+    if first + count > n_observers:
+        raise ValueError(f"observers first + count = {first + count} exceed n_observers = {n_observers}")
+    t0 = time.perf_counter()
+    dt = validate.positive("dt_factor", dt_factor, allow_array=False) * rigidity
+    steps = snapshot_steps(nu_T, nu, dt)
+    field = make_field(seed=seeds["field"], **(field_kw or {}))
+    pos = observer_positions(n_observers, np.random.default_rng(seeds["observers"]), box)
+    out = backtrack(field, pos[first:first + count], nside, rigidity, dt, steps, iter=iter)
+    out["steps"] = steps
+    out["seconds"] = time.perf_counter() - t0
+    return out
 
 
-def ratio_of_means(a, b, axis=0):
-    """mean(a)/mean(b) over ``axis`` with its delta-method standard error (covariance included)."""
-    a, b = np.asarray(validate.finite("a", a)), np.asarray(validate.finite("b", b))
-    n = a.shape[axis]
-    ma, mb = a.mean(axis=axis), b.mean(axis=axis)
-    da, db = a - np.expand_dims(ma, axis), b - np.expand_dims(mb, axis)
-    va, vb = (da**2).sum(axis) / (n - 1), (db**2).sum(axis) / (n - 1)
-    cov = (da * db).sum(axis) / (n - 1)
-    r = ma / mb
-    var = (va / mb**2 + ma**2 * vb / mb**4 - 2 * ma * cov / mb**3) / n
-    return r, np.sqrt(np.maximum(var, 0))
+def calibration_task(rigidity: float, *, seeds: dict, n_particles: int, t_max: float,
+                     n_out: int = 300, dt_factor: float = 0.05, field_kw: dict | None = None,
+                     box: float = 1000.0) -> dict:
+    """Forward-track ``n_particles`` from random points with isotropic directions in the field of
+    ``seeds["field"]`` (start points and directions from ``seeds["particles"]``).
+
+    Returns ``t`` (n_out times up to about ``t_max``, units l_c/c), ``msd`` = <|Delta x|^2>(t),
+    ``vacf`` = <v(t).v(0)>(t) (means over the particles), ``seconds``.  The diffusion
+    coefficient follows from ``msd`` (:func:`diffusion_coefficient`);
+    by Green and Kubo also D = (1/3) int_0^inf vacf dt.
+
+    Examples
+    --------
+    >>> out = calibration_task(1.0, seeds=seed_tree(1, 1, 1)[0][0], n_particles=4, t_max=1.0,
+    ...                        n_out=4, field_kw=dict(n_modes=8))
+    >>> out["t"].tolist(), float(out["vacf"][0]) < 1
+    ([0.25, 0.5, 0.75, 1.0], True)
+    """
+    rigidity = validate.positive("rigidity", rigidity, allow_array=False)
+    n_particles = validate.integer("n_particles", n_particles, minimum=1, allow_array=False)
+    t_max = validate.positive("t_max", t_max, allow_array=False)
+    n_out = validate.integer("n_out", n_out, minimum=2, allow_array=False)
+    t0 = time.perf_counter()
+    dt = validate.positive("dt_factor", dt_factor, allow_array=False) * rigidity
+    per = max(1, int(round(t_max / n_out / dt)))
+    field = make_field(seed=seeds["field"], **(field_kw or {}))
+    rng = np.random.default_rng(seeds["particles"])
+    x0 = rng.uniform(0, validate.positive("box", box, allow_array=False), size=(n_particles, 3))
+    v0 = boris.isotropic_directions(n_particles, rng)
+    x, v = x0.copy(), v0.copy()
+    msd, vacf = np.empty(n_out), np.empty(n_out)
+    for j in range(n_out):
+        boris.push(x, v, field, rigidity, dt, per)
+        msd[j] = np.mean(np.sum((x - x0) ** 2, axis=1))
+        vacf[j] = np.mean(np.sum(v * v0, axis=1))
+    return dict(t=np.arange(1, n_out + 1) * per * dt, msd=msd, vacf=vacf,
+                seconds=time.perf_counter() - t0)
 
 
-def fit_decay_rate(t, y, y_err) -> tuple[float, float]:
-    """Rate gamma of y ~ exp(-gamma t) by a weighted straight-line fit of ln y; returns
-    (gamma, its standard error)."""
-    t, y, e = (np.asarray(validate.finite(n, v)) for n, v in (("t", t), ("y", y), ("y_err", y_err)))
-    validate.positive("y", y)
-    validate.positive("y_err", e)
-    w = y / e                       # 1 / sigma of ln y
-    coef, cov = np.polyfit(t, np.log(y), 1, w=w, cov="unscaled")
-    return float(-coef[0]), float(np.sqrt(cov[0, 0]))
+def diffusion_coefficient(t, msd, late_fraction: float = 0.5) -> float:
+    """D (units l_c c) from <|Delta x|^2>(t): one sixth of the slope of a straight line fitted
+    (:func:`cranisotropy.fit.line`, equal weights) to the points with t >= (1 - late_fraction)
+    t_max.  The relaxation rate of the experiment is nu = c^2 / (3 D) (Ahlers' Eqs. 4-5 with no
+    regular field).
 
+    The points of one run are correlated, so the fit's own error means nothing; the error of D
+    comes from the scatter over field seeds (:mod:`cranisotropy.testparticle_statistics`).
 
-def log_slope(ell, c, c_err) -> tuple[float, float]:
-    """Slope of ln C against ln l (weighted straight line) and its standard error."""
-    ell, c, e = (np.asarray(validate.finite(n, v)) for n, v in (("ell", ell), ("c", c), ("c_err", c_err)))
-    validate.positive("ell", ell)
-    validate.positive("c", c)
-    validate.positive("c_err", e)
-    coef, cov = np.polyfit(np.log(ell), np.log(c), 1, w=c / e, cov="unscaled")
-    return float(coef[0]), float(np.sqrt(cov[0, 0]))
+    Examples
+    --------
+    >>> t = np.linspace(1, 10, 10)
+    >>> round(diffusion_coefficient(t, 6 * 0.3 * t - 0.2), 12)
+    0.3
+    """
+    t = np.atleast_1d(validate.finite("t", t))
+    msd = np.atleast_1d(validate.nonnegative("msd", msd))
+    if t.shape != msd.shape or t.ndim != 1:
+        raise ValueError(f"t and msd must be 1-D of the same shape, got {t.shape} and {msd.shape}")
+    late_fraction = validate.positive("late_fraction", late_fraction, allow_array=False)
+    if late_fraction > 1:
+        raise ValueError(f"late_fraction must be <= 1, got {late_fraction!r}")
+    late = t >= (1 - late_fraction) * t.max()
+    if late.sum() < 2:
+        raise ValueError("need at least two points in the late part of the run")
+    res = fit.line(t[late], msd[late], sigma=1.0, model_name="msd(t)")
+    return res.value("slope") / 6

@@ -16,10 +16,16 @@ def _state(n, seed=0):
 
 
 def test_fast_cos_matches_libm():
+    # the phase in turns is rounded to ~1e-16 |theta| / 2 pi: 1e-12 at |theta| ~ 2e3
     th = np.linspace(-2e3, 2e3, 100001)
     assert np.max(np.abs(boris.fast_cos(th) - np.cos(th))) < 1e-12
     th = np.linspace(-7, 7, 10001)
-    assert np.max(np.abs(boris.fast_cos(th) - np.cos(th))) < 2e-15
+    assert np.max(np.abs(boris.fast_cos(th) - np.cos(th))) < 4e-15
+    # the polynomial itself: cos(pi r) for r in [-1/2, 1/2] to 4e-16 (no phase rounding)
+    r = np.linspace(-0.5, 0.5, 20001)
+    c = np.polynomial.polynomial.polyval(r * r, boris._E)
+    assert np.max(np.abs(c - np.cos(np.pi * r))) < 4e-16
+    assert boris.fast_cos(np.array([0.0, np.pi, 2 * np.pi]))[0] == 1.0
 
 
 def test_speed_conserved_over_long_trajectory(field):
@@ -58,11 +64,15 @@ def test_uniform_field_gyration():
     assert np.max(np.abs(x)) < 1e-5 and np.max(np.abs(v - [1, 0, 0])) < 1e-5
 
 
-def test_benchmark_reports_rate(field):
-    out = boris.benchmark(field, 50, 3)
-    assert out["rate"] > 0 and out["particle_steps"] == 150
-    out = boris.benchmark(field, 10, 2, backend="numpy")
+def test_benchmark_measures_at_least_min_seconds(field):
+    out = boris.benchmark(field, 50, min_seconds=0.05, threads=1)
+    assert out["seconds"] >= 0.05 and out["steps_per_s"] > 0
+    assert out["particle_steps"] == 50 * out["steps"] and out["threads"] == 1
+    assert out["modes"] == 32 and "load_before" in out
+    out = boris.benchmark(field, 10, backend="numpy", min_seconds=0.01)
     assert out["backend"] == "numpy"
+    with pytest.raises(ValueError, match="min_seconds"):
+        boris.benchmark(field, 10, min_seconds=0)
 
 
 def test_rejects_bad_arguments(field):
@@ -81,3 +91,7 @@ def test_rejects_bad_arguments(field):
         boris.push(x[:2].copy(), v, field, 1.0, 0.1, 1)
     with pytest.raises(TypeError, match="field"):
         boris.push(x, v, None, 1.0, 0.1, 1)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        boris.push(np.asfortranarray(x), v, field, 1.0, 0.1, 1)
+    with pytest.raises(TypeError, match="rng"):
+        boris.isotropic_directions(3, 0)
