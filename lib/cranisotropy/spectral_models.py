@@ -123,6 +123,45 @@ def _hierarchy(ell, c1, nuT):
     return c1 * hierarchy.spectrum(nuT, int(np.max(ell)))[ell]
 
 
+def _testparticle_model(tp: dict) -> SpectralModel:
+    """Model (f): the test-particle experiment's ratio spectrum, nu T free between snapshots."""
+    if not isinstance(tp, dict) or not {"nu_T", "ratio", "origin"} <= set(tp):
+        raise ValueError("testparticle must be a dict with 'nu_T', 'ratio' and 'origin'")
+    grid = np.atleast_1d(np.asarray(validate.positive("testparticle nu_T", tp["nu_T"]), dtype=float))
+    ratio = np.atleast_2d(np.asarray(validate.finite("testparticle ratio", tp["ratio"]), dtype=float))
+    if ratio.shape[0] != grid.size or ratio.shape[1] < 3 or np.any(np.diff(grid) <= 0):
+        raise ValueError(f"testparticle ratio must be (len(nu_T), L >= 3) with nu_T increasing; got {ratio.shape} "
+                         f"for {grid.size} times")
+    if not np.allclose(ratio[:, 1], 1.0) or np.any(ratio[:, 1:] <= 0):
+        raise ValueError("testparticle ratio must have ratio[:, 1] = 1 and positive entries for l >= 1")
+    lr, lg = np.log(ratio[:, 1:]), np.log(grid)
+    lmax = ratio.shape[1] - 1
+
+    def at(ell, nuT):
+        ell = np.asarray(ell)
+        if np.min(ell) < 1:
+            raise ValueError(f"the test-particle spectrum starts at l = 1, asked for l = {np.min(ell)}")
+        inside = np.minimum(ell, lmax) - 1
+        if grid.size == 1:
+            r = np.exp(lr[0, inside])
+        else:
+            x = np.clip(np.log(nuT), lg[0], lg[-1])
+            j = min(int(np.searchsorted(lg, x, side="right")) - 1, grid.size - 2)
+            w = (x - lg[j]) / (lg[j + 1] - lg[j])
+            r = np.exp((1 - w) * lr[j, inside] + w * lr[j + 1, inside])
+        return np.where(ell <= lmax, r, 0.0)       # no power above the simulated range
+
+    if grid.size == 1:
+        return SpectralModel("testparticle", "test particles", ("C1",), ((0.0,), (np.inf,)), str(tp["origin"]),
+                             lambda ell, c1: c1 * at(ell, grid[0]),
+                             lambda ell, C: [float(np.median(np.asarray(C) / at(ell, grid[0])))])
+    return SpectralModel("testparticle", r"test particles, $\nu T$ free", ("C1", "nuT"),
+                         ((0.0, grid[0]), (np.inf, grid[-1])), str(tp["origin"]),
+                         lambda ell, c1, nuT: c1 * at(ell, nuT),
+                         lambda ell, C: [float(np.median(np.asarray(C) / at(ell, np.sqrt(grid[0] * grid[-1])))),
+                                         float(np.sqrt(grid[0] * grid[-1]))])
+
+
 def registry(*, gamma: float = 5.0 / 3.0, lam_pc: float = 10.0, g: float = 4.7,
              sigma_def: str = "kE", half: bool = False, testparticle=None) -> dict[str, SpectralModel]:
     """All model spectra, keyed by name, for the fixed conventions of the convection model.
@@ -137,10 +176,15 @@ def registry(*, gamma: float = 5.0 / 3.0, lam_pc: float = 10.0, g: float = 4.7,
         Compton-Getting factor of Zhang & Liu's Eq. 2.
     sigma_def, half : str, bool
         The flag-Z1 convention for the velocity dispersion (see :mod:`cranisotropy.convection`).
-    testparticle : (array_like, str), optional
-        The ratio spectrum <C_l>/<C_1> of the book's test-particle experiment, indexed by l from 0
-        (l >= 1 used, ratio[1] = 1), and a description of where it comes from: adds the model
-        "testparticle", C_l = C_1 x ratio[l], defined up to len(ratio) - 1.
+    testparticle : dict, optional
+        The ratio spectra <C_l>/<C_1> of the book's test-particle experiment: ``ratio`` (n_T, L)
+        indexed by l from 0 (ratio[:, 1] = 1, positive for l >= 1) at the snapshot times ``nu_T``
+        (n_T,), and ``origin`` (where they come from). Adds the model "testparticle",
+        C_l = C_1 x ratio(nu T)[l], with nu T free between the first and last snapshot
+        (interpolated linearly in ln ratio against ln nu T); with one snapshot only C_1 is free.
+        Above the table's largest l the model has no power (truncation: take the table as far as
+        the sky that the fit folds reaches, or far enough that the coupling of what is left out
+        into the fitted multipoles is negligible).
 
     Returns
     -------
@@ -205,18 +249,5 @@ def registry(*, gamma: float = 5.0 / 3.0, lam_pc: float = 10.0, g: float = 4.7,
                       lambda ell: np.zeros(np.shape(ell)), lambda ell, C: []),
     ]
     if testparticle is not None:
-        ratio, origin = testparticle
-        ratio = np.asarray(validate.finite("testparticle ratio", ratio), dtype=float)
-        if ratio.ndim != 1 or ratio.size < 3 or not np.isclose(ratio[1], 1.0) or np.any(ratio[1:] <= 0):
-            raise ValueError("testparticle ratio must be 1-D, indexed by l from 0, with ratio[1] = 1 and "
-                             f"positive entries for l >= 1; got shape {ratio.shape}")
-
-        def tp_model(ell, c1):
-            ell = np.asarray(ell)
-            if np.max(ell) >= ratio.size:
-                raise ValueError(f"the test-particle spectrum stops at l = {ratio.size - 1}, asked for l = {np.max(ell)}")
-            return c1 * ratio[ell]
-
-        models.append(SpectralModel("testparticle", "test particles", ("C1",), ((0.0,), (np.inf,)),
-                                    str(origin), tp_model, guess_scale(lambda ell: ratio[ell])))
+        models.append(_testparticle_model(testparticle))
     return {m.name: m for m in models}

@@ -414,6 +414,42 @@ def ratio_spectrum(cl, *, plateau_width: int | None = 16, n_boot: int = 2000,
                 plateau_over_c1=est[..., -1])
 
 
+def ratio_table(rigidity: float, lmax: int, *, path=None, run: str = "spec", plateau_width: int = 16) -> dict:
+    """The set-up A ratio spectra <C_l>/<C_1> (l <= ``lmax``, plateau subtracted, seed means) of
+    the committed full dataset at every snapshot where they are measured: nu T > 0 and every ratio
+    for 1 <= l <= lmax positive (early snapshots, where the small-scale power is below the aliasing
+    plateau, drop out). Model (f) of the IceCube comparison (``spectral_models.registry``).
+
+    Returns
+    -------
+    dict
+        ``nu_T`` (n,), ``ratio`` (n, lmax + 1) (l from 0; column 1 is 1), ``rigidity``,
+        ``dropped`` (the nu T left out), ``origin`` (text).
+    """
+    from .testparticle_runs import open_dataset
+    lmax = validate.integer("lmax", lmax, minimum=2, allow_array=False)
+    ds = open_dataset(DEFAULT_DATASET if path is None else path)
+    rig = validate.positive("rigidity", rigidity, allow_array=False)
+    ir = np.nonzero(np.isclose(ds["rigidity"].values, rig))[0]
+    if ir.size != 1:
+        raise ValueError(f"rigidity must be one of {ds['rigidity'].values.tolist()}, got {rigidity!r}")
+    name = f"{run}_cl_A"
+    if name not in ds:
+        raise ValueError(f"run must name a sky run of the dataset, got {run!r}")
+    cl = ds[name].values[ir[0]].astype(float)                       # (seed, time, l)
+    if lmax >= cl.shape[-1] - plateau_width:
+        raise ValueError(f"lmax must lie below the plateau (< {cl.shape[-1] - plateau_width}), got {lmax}")
+    m = (cl - plateau(cl, plateau_width)[..., None]).mean(axis=0)    # (time, l)
+    ratio = m[:, : lmax + 1] / m[:, 1:2]
+    nu_T = ds["nu_T"].values.astype(float)
+    keep = (nu_T > 0) & np.all(ratio[:, 1:] > 0, axis=1)
+    return dict(nu_T=nu_T[keep], ratio=ratio[keep], rigidity=float(ds["rigidity"].values[ir[0]]),
+                dropped=nu_T[~keep].tolist(),
+                origin=(f"test-particle experiment, set-up A, r_g/l_c = {rig:g}, seed means of "
+                        f"{cl.shape[0]} fields, plateau of the top {plateau_width} multipoles subtracted "
+                        "(data/testparticle/full.nc)"))
+
+
 def eq21(lmax: int) -> np.ndarray:
     """Ahlers' Eq. 21, C_l/C_1 = 18/((2l+1)(l+1)(l+2)), for l = 0..lmax (entry 0 is 0).
 

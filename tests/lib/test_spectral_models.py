@@ -62,13 +62,26 @@ def test_bad_arguments_are_refused():
         spectral_models.registry(lam_pc=-1)
 
 
-def test_testparticle_model_from_a_ratio_spectrum():
-    ratio = np.r_[0.0, hierarchy.asymptotic_ratio(np.arange(1, 51))]
-    m = spectral_models.registry(testparticle=(ratio, "a test"))["testparticle"]
+def test_testparticle_model_from_ratio_spectra():
+    one = np.r_[0.0, hierarchy.asymptotic_ratio(np.arange(1, 51))]
+    m = spectral_models.registry(testparticle=dict(nu_T=[2.0], ratio=[one], origin="a test"))["testparticle"]
     assert m.params == ("C1",) and m.source == "a test"
     np.testing.assert_allclose(m.cl(ELL, 2e-8), 2e-8 * hierarchy.asymptotic_ratio(ELL))
     assert m.guess(ELL, 3e-8 * hierarchy.asymptotic_ratio(ELL)) == pytest.approx([3e-8])
-    with pytest.raises(ValueError, match="stops at l = 50"):
-        m.cl(np.arange(1, 60), 1.0)
-    with pytest.raises(ValueError, match="ratio\\[1\\] = 1"):
-        spectral_models.registry(testparticle=(2 * ratio, "x"))
+    assert np.all(m.cl(np.arange(51, 60), 1.0) == 0)          # no power above the table
+    with pytest.raises(ValueError, match=">= 1"):
+        m.cl(np.arange(0, 5), 1.0)
+    # two snapshots: nu T free, ln-ln interpolation between them, clipped at the ends
+    two = np.vstack([one, one ** 2])
+    m2 = spectral_models.registry(testparticle=dict(nu_T=[1.0, 4.0], ratio=two, origin="x"))["testparticle"]
+    assert m2.params == ("C1", "nuT")
+    np.testing.assert_allclose(m2.cl(ELL, 1.0, 1.0), one[ELL])
+    np.testing.assert_allclose(m2.cl(ELL, 1.0, 4.0), one[ELL] ** 2)
+    np.testing.assert_allclose(m2.cl(ELL, 1.0, 2.0), one[ELL] ** 1.5)
+    np.testing.assert_allclose(m2.cl(ELL, 1.0, 9.0), one[ELL] ** 2)
+    with pytest.raises(ValueError, match="ratio\\[:, 1\\] = 1"):
+        spectral_models.registry(testparticle=dict(nu_T=[2.0], ratio=[2 * one], origin="x"))
+    with pytest.raises(ValueError, match="nu_T increasing"):
+        spectral_models.registry(testparticle=dict(nu_T=[4.0, 1.0], ratio=two, origin="x"))
+    with pytest.raises(ValueError, match="origin"):
+        spectral_models.registry(testparticle=dict(nu_T=[2.0], ratio=[one]))

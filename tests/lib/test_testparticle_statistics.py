@@ -192,3 +192,16 @@ def test_bonferroni_p_inverts_the_threshold():
         st.bonferroni_p(-1.0, 5, 10)
     with pytest.raises(ValueError, match="n_seeds"):
         st.bonferroni_p(1.0, 1, 10)
+
+
+def test_ratio_table_of_the_full_dataset():
+    t = st.ratio_table(0.1, 30)
+    assert t["ratio"].shape == (t["nu_T"].size, 31) and t["nu_T"].size >= 5
+    np.testing.assert_allclose(t["ratio"][:, 1], 1.0)
+    assert np.all(t["ratio"][:, 1:] > 0) and np.all(np.diff(t["nu_T"]) > 0) and 0.0 in t["dropped"]
+    with pytest.raises(ValueError, match="rigidity must be one of"):
+        st.ratio_table(0.3, 30)
+    with pytest.raises(ValueError, match="below the plateau"):
+        st.ratio_table(0.1, 180)
+    with pytest.raises(ValueError, match="run must name"):
+        st.ratio_table(0.1, 30, run="nope")
