@@ -79,3 +79,19 @@ def test_figure_manifest(build):
     figures.save(fig, "demo-fig", chapter="demo", caption="a line")
     assert (build / m["demo-fig"]["pdf"]).read_bytes() == pdf1  # reproducible PDF
     plt.close(fig)
+
+
+def test_figures_refuse_illegible_legends(build):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="small")
+    ax.legend(fontsize=7)
+    assert figures.legend_text_below(fig) == ["'small' at 7 pt"]
+    with pytest.raises(ValueError, match="legend text below 9"):
+        figures.save(fig, "demo-small-legend", chapter="demo", caption="c")
+    ax.legend(fontsize=9)
+    fig.legend(["figure-level"], fontsize=8)
+    assert figures.legend_text_below(fig) == ["'figure-level' at 8 pt"]
+    plt.close(fig)

@@ -104,6 +104,17 @@ def style() -> None:
     )
 
 
+#: the smallest legend text a figure may have (issue 17: legends legible at page width)
+MIN_LEGEND_PT = 9.0
+
+
+def legend_text_below(fig, points: float = MIN_LEGEND_PT) -> list[str]:
+    """Legend entries of ``fig`` (figure and axes legends) whose text is smaller than ``points``."""
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    return [f"{t.get_text()!r} at {t.get_fontsize():g} pt" for leg in legends for t in leg.get_texts()
+            if t.get_fontsize() < points - 1e-9]
+
+
 @contextmanager
 def _locked_manifest():
     folder = paths.figures_dir()
@@ -149,6 +160,9 @@ def save(
                          f"cell of book/{chapter}.md that saves it)")
     if fig_id in PAPER_FIGURES and not (original and differences):
         raise ValueError(f"figure {fig_id} regenerates {PAPER_FIGURES[fig_id]}: give 'original' and 'differences'")
+    small = legend_text_below(fig, MIN_LEGEND_PT)
+    if small:
+        raise ValueError(f"figure {fig_id}: legend text below {MIN_LEGEND_PT} pt, illegible at page width: {small[:3]}")
     folder = paths.figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     png, pdf = folder / f"{fig_id}.png", folder / f"{fig_id}.pdf"

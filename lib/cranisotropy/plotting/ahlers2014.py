@@ -75,7 +75,7 @@ def pair_correlation(pc: dict, pc_coarse: dict, nside: int):
     axr.set_ylim(-0.04, 0.04)
     axr.set_xlabel(r"$\cos\eta$")
     axr.set_ylabel("residual / $\\xi(0)$")
-    axr.legend(loc="lower left", fontsize=8, ncol=3)
+    axr.legend(loc="lower left", fontsize=9, ncol=3)
     return fig
 
 
@@ -96,7 +96,7 @@ def remap_spectra(cl: np.ndarray, times, nside: int):
     ax.set_ylim(1e-8, 2)
     ax.set_xlabel(r"multipole $\ell$")
     ax.set_ylabel(r"$C_\ell(t)/C_1(0)$")
-    ax.legend(fontsize=8, ncol=2, loc="lower left")
+    ax.legend(fontsize=9, ncol=2, loc="lower left")
     ax.set_title(rf"Area-preserving remapping of a dipole ($N_{{\rm side}}={nside}$)")
     return fig
 
@@ -116,14 +116,14 @@ def remap_sum_rule(times, inc: dict, dev_cmp: np.ndarray, S0: float):
     ax.plot(tt, dev_cmp, "^-", color="C3", label=r"compressive control: $4\pi\,\overline{g^2}$")
     ax.set_yscale("symlog", linthresh=1e-3)
     ax.set_ylabel(r"$\sum(2\ell+1)C_\ell\,/\,(4\pi/3)-1$")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax2.plot(tt, 3 * inc["cl"][:, 1] / S0, "o-", color="C0", label=r"$\ell=1$: $3C_1$")
     ax2.plot(tt, np.sum(((2 * ell + 1) * inc["cl"])[:, 2:], axis=1) / S0, "s-", color="C1",
              label=rf"$2\leq\ell\leq{lmax}$")
     ax2.set_ylim(-0.05, 1.05)
     ax2.set_xlabel(r"time $t$ [1/rms speed]")
     ax2.set_ylabel("share of $4\\pi/3$")
-    ax2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax2.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -185,7 +185,7 @@ def ahlers_fig1(b, fit_mask, shapes: dict, amp: dict, amp_c1: dict, nuT):
                 ax.axvline(l, color="0.4", lw=0.7, ls="-.")
         else:
             ax.set_ylabel("")
-    axes[0].legend(loc="lower left", fontsize=8)
+    axes[0].legend(loc="lower left", fontsize=9)
     return fig
 
 
@@ -204,7 +204,7 @@ def folded_models(b, bands: dict, styles: dict):
     ax.set_xscale("log")
     ax.set_xlim(0.9, 42)
     ax.set_ylim(1e-12, 1e-6)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=9)
     return fig
 
 
@@ -225,7 +225,7 @@ def partial_sky_variance(ratio_mc, ratio_err, ratio_exact, cv_full, bands, band_
     ax.set_ylabel("measured variance / estimate")
     ax.set_xlim(0, ell[-1] + 1)
     ax.set_ylim(0, 3)
-    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    ax.legend(fontsize=9, loc="upper right", ncol=2)
     ax.set_title(rf"$\delta<{dec_max:g}^\circ$, $f_{{\rm sky}}={fsky:.3f}$, $N_{{\rm side}}={nside}$")
     return fig
 
@@ -245,7 +245,7 @@ def partial_sky_leakage(leak: dict, mc_bias, mc_bias_err, bias):
     axl.set_xlabel(r"multipole $\ell$")
     axl.set_ylabel(r"$\tilde C_\ell/(f_{\rm sky}C_1)$")
     axl.set_title("pure dipole injected")
-    axl.legend(fontsize=7.5)
+    axl.legend(fontsize=9)
     ell = np.arange(len(bias))
     axr.axhline(1, color="0.3", ls="--", lw=1)
     axr.errorbar(ell[1:], mc_bias[1:], yerr=mc_bias_err[1:], fmt="o", ms=3.5, color="k", label="Monte Carlo")
@@ -254,6 +254,6 @@ def partial_sky_leakage(leak: dict, mc_bias, mc_bias_err, bias):
     axr.set_ylabel(r"$\langle\tilde C_\ell\rangle/(f_{\rm sky}C_\ell)$")
     axr.set_title("Eq. 21 spectrum")
     axr.set_ylim(0, 1.8)
-    axr.legend(fontsize=8, loc="lower right")
+    axr.legend(fontsize=9, loc="lower right")
     fig.tight_layout()
     return fig

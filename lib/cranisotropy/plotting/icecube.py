@@ -68,13 +68,13 @@ def crosscheck(cc, ells, stats: dict, stats_all: dict, marker_dex: float, quant:
     ax.set_ylabel(r"$d=\log_{10}(\widetilde{C}^{\rm CE}_\ell/\widetilde{C}^{\rm spec}_\ell)$ [dex]")
     lim = 1.15 * max(stats_all["max_abs"], marker_dex)
     ax.set_ylim(-lim, lim)
-    ax.legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17))
+    ax.legend(ncol=5, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.17))
     axh.hist(d[~occ], bins=np.arange(-0.04, 0.0401, 0.004), orientation="horizontal", color="C0", alpha=0.8, zorder=2,
              label=f"{stats['n']} unoccluded")
     axh.axhline(stats["mean"], color="k", lw=1.2, label=f"mean {stats['mean']:+.4f} dex")
     axh.axhspan(stats["mean"] - quant, stats["mean"] + quant, color="C1", alpha=0.25, lw=0, zorder=0,
                 label=f"$\\pm${quant:.4f} dex (quantisation)")
     axh.set_xlabel("markers")
-    axh.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17))
+    axh.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.17))
     fig.tight_layout()
     return fig

@@ -103,7 +103,7 @@ def c1_decay(decay: dict, nu_T, rigidities):
     ax.set_ylim(1e-5, 1.5)
     ax.set_xlabel(r"$\nu T$")
     ax.set_ylabel("dipole power relative to $T=0$")
-    ax.legend(fontsize=8, ncol=2, loc="lower left")
+    ax.legend(fontsize=9, ncol=2, loc="lower left")
     bx.axhline(2, color="k", lw=1.2, label="Eq. 20")
     bx.set_xscale("symlog", linthresh=1)
     bx.set_xlabel(r"$\nu T$")
@@ -137,7 +137,7 @@ def ratios(spectra: dict, nu_T, rigidities, ell_compare: int):
         ax.set_ylim(1e-7, 3)
         ax.set_xlabel(r"$\ell$")
         ax.set_title(f"$r_g/l_c = {r:g}$")
-        ax.legend(loc="lower left", fontsize=7, ncol=2)
+        ax.legend(loc="lower left", fontsize=9, ncol=2)
     axes[0].set_ylabel(r"$\langle C_\ell\rangle / \langle C_1\rangle$")
     return fig
 

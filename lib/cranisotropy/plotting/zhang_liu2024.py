@@ -81,12 +81,12 @@ def eq7_check(rows: np.ndarray, gammas, tolerance: float):
         a2.semilogy(rows[sel, 1], np.maximum(rel_dev[sel], 1e-17), "o-", color=c, ms=3, lw=0.7)
     a1.set_xlabel(r"multipole $\ell$")
     a1.set_ylabel(r"$I_\ell(\gamma)=\int_0^\infty x^{-\gamma}j_\ell^2\,dx$")
-    a1.legend(fontsize=8, ncol=2)
+    a1.legend(fontsize=9, ncol=2)
     a2.axhline(tolerance, color="0.4", ls="--", lw=0.8, label="asserted tolerance")
     a2.set_xlabel(r"multipole $\ell$")
     a2.set_ylabel("|quadrature / closed form - 1|")
     a2.set_ylim(1e-17, 1e-8)
-    a2.legend(fontsize=8)
+    a2.legend(fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -102,10 +102,10 @@ def eq7_large_l(ells: np.ndarray, ratios: dict, slopes: dict):
     a1.axhline(1, color="0.5", lw=0.8)
     a1.set_xlabel(r"multipole $\ell$")
     a1.set_ylabel(r"$I_\ell / (c_\gamma\,\ell^{-\gamma-1})$")
-    a1.legend(fontsize=8)
+    a1.legend(fontsize=9)
     a2.set_xlabel(r"multipole $\ell$")
     a2.set_ylabel(r"local slope $d\ln I_\ell/d\ln\ell$")
-    a2.legend(fontsize=8, loc="center right")
+    a2.legend(fontsize=9, loc="center right")
     fig.tight_layout()
     return fig
 
@@ -122,7 +122,7 @@ def coupling_monte_carlo(ell, C_mean, C_err, C_pred, C_cont, n_real: int, nside:
     a1.set_xscale("log")
     a1.set_yscale("log")
     a1.set_ylabel(r"$C_\ell$ of $\hat{\mathbf{n}}\cdot\mathbf{u}(\lambda\hat{\mathbf{n}})$ [units of $A\lambda^{\gamma-1}$]")
-    a1.legend(fontsize=8)
+    a1.legend(fontsize=9)
     a2.axhspan(-1, 1, color="0.9")
     a2.axhline(0, color="0.5", lw=0.8)
     a2.plot(ell, z, "o-", ms=3, color="k", lw=0.7)
@@ -159,7 +159,7 @@ def zl_fig1(b, ell, fits: dict, models: dict, labels: dict):
     ax.set_xlim(0.9, 42)
     ax.set_ylim(1e-12, 3e-7)
     ax.set_title(f"IceCube 12 yr, {b.label}: turbulent convection vs A14 and AM15")
-    ax.legend(fontsize=7.5, loc="upper right", ncol=1)
+    ax.legend(fontsize=9, loc="upper right", ncol=1)
     axr.axhline(0, color="k", lw=0.8)
     axr.set_ylabel(r"$\log_{10}(\widetilde{C}_\ell/C_\ell^{\rm model})$")
     axr.set_xlabel(r"multipole $\ell$")
@@ -184,7 +184,7 @@ def zl_fig1_folded(b, bands: dict, ell_max: int):
     ax.set_xlim(0.9, 42)
     ax.set_ylim(1e-12, 3e-7)
     ax.set_title(f"IceCube 12 yr, {b.label}: convection models folded through the observation", fontsize=10)
-    ax.legend(fontsize=7.5, loc="lower left")
+    ax.legend(fontsize=9, loc="lower left")
     return fig
 
 
@@ -214,7 +214,7 @@ def energy_power_law(d: dict, ells, E_grid, curves: dict, E_fit: float, exponent
         ax.set_xlabel("median energy (TeV)")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$\widetilde{C}_\ell$")
-    axes[0, 0].legend(fontsize=7, loc="best")
+    axes[0, 0].legend(fontsize=9, loc="best")
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
@@ -234,7 +234,7 @@ def folded_energy_slopes(panels: dict):
         ax.set_xlabel(r"multipole $\ell$")
         ax.set_title(title, fontsize=10)
     axes[0, 0].set_ylabel(r"$d\log\widetilde C_\ell/d\log E$")
-    axes[0, 0].legend(fontsize=7.5)
+    axes[0, 0].legend(fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -258,7 +258,7 @@ def energy_injection(d: dict, ells, E_grid, inj_kol: dict, inj_kra: dict, power_
         ax.set_xlabel("median energy (TeV)")
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$\widetilde{C}_\ell$")
-    axes[0, 0].legend(fontsize=6.5, loc="lower left")
+    axes[0, 0].legend(fontsize=9, loc="lower left")
     fig.suptitle(f"SNR injection at $2\\pi/k_0$ = {scale_pc:.0f} pc", fontsize=11)
     fig.tight_layout()
     return fig
