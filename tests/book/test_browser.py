@@ -1,6 +1,7 @@
 """The built book in a real browser (headless Chromium): every page opens without a console
 error, every image loads, every equation is typeset by MathJax, internal links resolve, nothing is
-loaded from outside the book. A screenshot of each page goes next to the test build.
+loaded from outside the book. A screenshot of each page's first screen goes next to the test build
+(``tools/browser_check.py`` takes whole pages).
 
 Needs Debian's chromium and chromedriver: ``make test`` starts installing them in the background
 when they are missing (root + apt); where that is impossible the tests are skipped, with the
@@ -35,7 +36,7 @@ def site(built_book, browser):
 
 def test_every_page_in_chromium(site, built_book):
     shots = built_book.build / "screenshots"
-    report = browser_check.check_site(site, shots)
+    report = browser_check.check_site(site, shots, full_page=False)   # full pages: tools/browser_check.py
     pages = browser_check.pages_of(site)
     assert len(report) == len(pages) > 3
     bad = {p: v for p, v in report.items() if v}
