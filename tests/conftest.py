@@ -57,19 +57,46 @@ def _build(state: BuiltBook) -> None:
         state.done.set()
 
 
-def pytest_collection_finish(session):
+def _start_build() -> None:
     global _BOOK
+    if _BOOK is not None:
+        return
+    build = Path(tempfile.mkdtemp(prefix="cranisotropy-test-build-"))
+    _BOOK = BuiltBook(build=build)
+    threading.Thread(target=_build, args=(_BOOK,), daemon=True, name="book-build").start()
+    # The book build is the longest path: the unit tests (this, the main thread) yield the CPU
+    # to it. On Linux the nice value is per thread and a child process inherits its creating
+    # thread's, so the chapters' kernels, started from the book-build thread, keep priority 0.
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), 10))
+    except (AttributeError, OSError):   # not Linux-like: the tests just compete for the CPU
+        pass
+
+
+def _asks_for_the_book(config) -> bool:
+    """Whether the command line names tests/book or a folder above it (or nothing: the testpaths);
+    single test files are left to collection."""
+    book_dir = ROOT / "tests" / "book"
+    args = [a.split("::")[0] for a in config.args] or ["."]
+    for a in args:
+        p = (Path(config.invocation_params.dir) / a).resolve()
+        if book_dir.is_relative_to(p):      # tests/book itself or a folder above it
+            return True
+    return False
+
+
+def pytest_sessionstart(session):
+    """Start the book build before collection (importing every test module takes seconds) when the
+    command line asks for the book tests; collection starts it otherwise if a book test is found."""
+    if not session.config.option.collectonly and _asks_for_the_book(session.config):
+        _start_build()
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly:
+        return
     if any(item.get_closest_marker("book") for item in session.items):
-        build = Path(tempfile.mkdtemp(prefix="cranisotropy-test-build-"))
-        _BOOK = BuiltBook(build=build)
-        threading.Thread(target=_build, args=(_BOOK,), daemon=True, name="book-build").start()
-        # The book build is the longest path: the unit tests (this, the main thread) yield the CPU
-        # to it. On Linux the nice value is per thread and a child process inherits its creating
-        # thread's, so the chapters' kernels, started from the book-build thread, keep priority 0.
-        try:
-            os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), 10))
-        except (AttributeError, OSError):   # not Linux-like: the tests just compete for the CPU
-            pass
+        _start_build()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
