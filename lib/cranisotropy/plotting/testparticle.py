@@ -8,6 +8,7 @@ times of the dataset.
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -103,12 +104,12 @@ def c1_decay(decay: dict, nu_T, rigidities):
     ax.set_ylim(1e-5, 1.5)
     ax.set_xlabel(r"$\nu T$")
     ax.set_ylabel("dipole power relative to $T=0$")
-    ax.legend(fontsize=9, ncol=2, loc="lower left")
+    ax.legend(fontsize=9, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))   # below: the data fill the panel
     bx.axhline(2, color="k", lw=1.2, label="Eq. 20")
     bx.set_xscale("symlog", linthresh=1)
     bx.set_xlabel(r"$\nu T$")
     bx.set_ylabel(r"$-{\rm d}\ln\langle C_1\rangle/{\rm d}(\nu T)$")
-    bx.legend(fontsize=9)
+    bx.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
@@ -120,16 +121,17 @@ def ratios(spectra: dict, nu_T, rigidities, ell_compare: int):
     axes = np.atleast_1d(axes)
     show = [k for k, t in enumerate(nu_T) if t in RATIO_TIMES]
     cmap = plt.get_cmap("viridis")
+    norm = mpl.colors.LogNorm(vmin=min(nu_T[k] for k in show), vmax=max(nu_T[k] for k in show))
     lmax = spectra["lmax"]
     ell = np.arange(lmax + 1)
     for i, (ax, r, s) in enumerate(zip(axes, rigidities, spectra["spec"])):
-        for j, k in enumerate(show):
+        for k in show:                 # the snapshots: colour = nu T (colour bar)
             ax.plot(ell[1:], np.where(s["ratio"][k, 1:] > 0, s["ratio"][k, 1:], np.nan),
-                    color=cmap(j / max(len(show) - 1, 1)), lw=0.9, label=rf"$\nu T={nu_T[k]:g}$" if i == 0 else None)
-        for k, col, lab in ((s["kbest"], "C3", "closest to Eq. 21"), (len(nu_T) - 1, "k", "last time")):
+                    color=cmap(norm(nu_T[k])), lw=0.9)
+        for k, col, lab in ((s["kbest"], "C3", "closest to Eq. 21"), (len(nu_T) - 1, "k", "last")):
             pos = (s["ratio"][k] > 0) & (ell <= ell_compare)
             ax.errorbar(ell[pos][1:], s["ratio"][k][pos][1:], s["err"][k][pos][1:], fmt="o", ms=2.2, color=col,
-                        capsize=0, label=rf"{lab} ($\nu T={nu_T[k]:g}$) $\pm$ s.e.")
+                        capsize=0, label=rf"{lab}, $\nu T={nu_T[k]:g}$")
         ax.plot(ell[1:], spectra["eq21"][1:], color="k", lw=1.8, label="Eq. 21")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -137,7 +139,9 @@ def ratios(spectra: dict, nu_T, rigidities, ell_compare: int):
         ax.set_ylim(1e-7, 3)
         ax.set_xlabel(r"$\ell$")
         ax.set_title(f"$r_g/l_c = {r:g}$")
-        ax.legend(loc="lower left", fontsize=9, ncol=2)
+        ax.legend(loc="lower left", fontsize=9, frameon=True, framealpha=0.9, edgecolor="none")
+    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), pad=0.01, fraction=0.025,
+                 label=r"$\nu T$ of the lines")
     axes[0].set_ylabel(r"$\langle C_\ell\rangle / \langle C_1\rangle$")
     return fig
 
