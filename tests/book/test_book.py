@@ -103,9 +103,12 @@ def test_status_page_reports_every_chapter(built_book):
     for name in CHAPTERS:
         rec = built_book.records[name]
         assert rec["key"][:10] in text, f"status page lacks chapter {name} (key {rec['key'][:10]})"
-    assert ("from the cache" in text) or ("executed" in text)
     ex = json.loads((built_book.build / "execution.json").read_text())
     assert set(ex["executed"]) | set(ex["cached"]) == set(CHAPTERS)
+    # one table cell per chapter says how it got there, and the counts match the build's record
+    cells = re.findall(r"<td[^>]*><p>(executed|from the cache)</p></td>", text)
+    assert cells.count("executed") == len(ex["executed"]) and cells.count("from the cache") == len(ex["cached"]), \
+        f"status page: {cells} against executed={ex['executed']} cached={ex['cached']}"
 
 
 def _stray_outputs(nb) -> list[str]:
