@@ -220,6 +220,8 @@ def _claim_block(rec: dict, claim, linked: bool) -> list[str]:
         out += ["Statistic", f": {stat}", ""]
     if rec:
         out += _calibration(rec)
+    if (rec or {}).get("power_rule"):
+        out += ["Power", f": {rec['power_rule']}", ""]
     pre = (rec or {}).get("precondition")
     if pre:
         out += ["Precondition", f": {'met' if pre['met'] else 'not met'}"

@@ -140,3 +140,16 @@ def test_results_take_the_parameters_cell_from_the_namespace(tmp_path, monkeypat
         results.parameter_names("none")
     with pytest.raises(FileNotFoundError):
         results.parameter_names("missing")
+
+
+def test_a_powerless_data_test_reproduces_nothing():
+    c = _claim("p_value", kind="data", alpha=0.05)
+    weak, strong = {"rate": 0.03, "n_mocks": 200}, {"rate": 0.6, "n_mocks": 200}
+    fr = {"rate": 0.04, "nominal": 0.05, "n_mocks": 200}
+    assert claims.final_verdict(c, "reproduced", weak, fr) == "not testable"
+    assert claims.final_verdict(c, "reproduced", strong, fr) == "reproduced"
+    assert claims.final_verdict(c, "differs", weak, fr) == "differs"
+    assert claims.final_verdict(_claim("within", expected=1, tolerance=1), "reproduced", weak, fr) == "reproduced"
+    rec = {"id": "ahlers2014-x", "verdict": "reproduced", "chapter": "demo", "p_value": 0.5, "power": weak,
+           "false_rejection": fr, "statistic": {"value": 1.0, "description": "d"}}
+    assert "rule gives 'not testable'" in claims.record_problems(rec, {"ahlers2014-x": c})[0]

@@ -220,6 +220,32 @@ def decide(claim: Claim, statistic=None, uncertainty=None, p_value=None, precond
     raise ValueError(f"claim {claim.id}: unknown rule {rule!r}")
 
 
+def powerless(power, false_rejection) -> bool:
+    """Whether a data test cannot tell its claim from the stated alternative: its power (the rate
+    of "differs" when the alternative is true) is no larger than its false-rejection rate (measured,
+    or else nominal). Such a test cannot reproduce a claim: a "reproduced" becomes "not testable".
+    A rule of the whole ledger, added on 2026-11-29 after a referee found a reproduction whose test
+    had power 0.025; it only ever turns "reproduced" into "not testable".
+
+    >>> powerless({"rate": 0.025, "n_mocks": 200}, {"rate": 0.03, "nominal": 0.05, "n_mocks": 200})
+    True
+    >>> powerless({"rate": 0.4, "n_mocks": 200}, {"rate": 0.06, "nominal": 0.05, "n_mocks": 200})
+    False
+    """
+    if not isinstance(power, dict) or "rate" not in power:
+        return False
+    fr = false_rejection if isinstance(false_rejection, dict) else {}
+    floor = max(float(fr.get("rate", 0.0) or 0.0), float(fr.get("nominal", 0.0) or 0.0))
+    return float(power["rate"]) <= floor
+
+
+def final_verdict(claim: Claim, verdict: str, power=None, false_rejection=None) -> str:
+    """The rule's verdict, with the ledger's power rule (:func:`powerless`) applied to data claims."""
+    if claim.kind == "data" and verdict == "reproduced" and powerless(power, false_rejection):
+        return "not testable"
+    return verdict
+
+
 def record_problems(rec: dict, registry: dict[str, Claim]) -> list[str]:
     """What is wrong with one recorded verdict (empty: it follows from its number and its rule)."""
     cid = rec.get("id", "<no id>")
@@ -232,8 +258,9 @@ def record_problems(rec: dict, registry: dict[str, Claim]) -> list[str]:
         return out
     st = rec.get("statistic") or {}
     try:
-        expected = decide(claim, st.get("value"), st.get("uncertainty"), rec.get("p_value"),
-                          (rec.get("precondition") or {}).get("met"))
+        expected = final_verdict(claim, decide(claim, st.get("value"), st.get("uncertainty"), rec.get("p_value"),
+                                               (rec.get("precondition") or {}).get("met")),
+                                 rec.get("power"), rec.get("false_rejection"))
     except ValueError as exc:
         return [str(exc)]
     if expected != rec["verdict"]:

@@ -225,12 +225,17 @@ class ChapterResults:
         claim = registry[cid]
         if claim.chapter != self.chapter:
             raise ValueError(f"claim {cid} is registered for chapter {claim.chapter!r}, not {self.chapter!r}")
-        verdict = claims.decide(claim, statistic, uncertainty, p_value, precondition)
+        rule_verdict = claims.decide(claim, statistic, uncertainty, p_value, precondition)
+        verdict = claims.final_verdict(claim, rule_verdict, power, false_rejection)
         rec = {"id": cid, "paper": claim.paper, "where": claim.where, "quote": claim.quote, "test": claim.test,
                "kind": claim.kind, "criterion": claim.describe(), "rule": _jsonable(claim.criterion),
                "statistic": {"value": _jsonable(statistic), "uncertainty": _jsonable(uncertainty),
                              "description": description},
                "verdict": verdict, "chapter": self.chapter, "section": claim.section}
+        if verdict != rule_verdict:
+            rec["power_rule"] = ("the rule alone says reproduced, but the test's power against its alternative "
+                                 f"({_jsonable(power)['rate']:.3g}) is no larger than its false-rejection rate: "
+                                 "it cannot tell the claim from the alternative (claims.powerless)")
         if claim.criterion.get("precondition"):
             if not precondition and not reason:
                 raise ValueError(f"claim {cid}: its precondition failed: say why (reason=...)")
