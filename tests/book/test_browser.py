@@ -93,6 +93,12 @@ def test_explorer_curve_follows_its_controls(site):
             assert any(u.endswith("_static/explorer.js") for u in loaded)
             # ... and from the file system, as a reader who opens the built book without a server
             driver.get((site / "book" / "explorer.html").resolve().as_uri())
-            assert (driver.execute_script(path) or "").startswith("M"), "the explorer does not draw from file://"
+            offline = [driver.execute_script(path) or ""]
+            assert offline[0].startswith("M"), "the explorer does not draw from file://"
+            for js in moves:
+                driver.execute_script(js)
+                offline.append(driver.execute_script(path) or "")
+                assert offline[-1].startswith("M") and offline[-1] != offline[-2], \
+                    f"from file:// the curve did not change after: {js}"
         finally:
             driver.quit()
