@@ -374,9 +374,9 @@ def ratio_spectra(ds, *, ell_compare: int, plateau_width: int, slope_range, n_bo
     ell_sl = np.arange(s_lo, s_hi + 1)
     all_stationary = all(s["stationary"] for s in stat)
     reason = ("" if all_stationary else
-              "no T-independent ratio spectrum within nu T <= {:g}: over the last doubling of T the ratios still change "
-              "by up to {:.2f} in ln (tolerance ln 1.5 = 0.41); the spectrum passes closest to Eq. 21 at nu T = {} "
-              "(max |ln| = {}) and moves on".format(nu_T[-1], max(s["last_doubling"]["max_abs"] for s in stat),
+              "no T-independent ratio spectrum within νT ≤ {:g}: over the last doubling of T the ratios still change "
+              "by up to {:.2f} in ln (tolerance ln 1.5 = 0.41); the spectrum passes closest to Eq. 21 at νT = {} "
+              "(largest |ln| = {}) and moves on".format(nu_T[-1], max(s["last_doubling"]["max_abs"] for s in stat),
                                                     "/".join(f"{nu_T[s['kbest']]:g}" for s in spec),
                                                     "/".join(f"{s['dev21'][s['kbest']]:.2f}" for s in spec)))
     glue.update({"eq20_settled": (float(nu_T[np.nonzero(eq20_dev < tolerance)[0][0]]), "g"),
@@ -414,9 +414,9 @@ def rigidity_comparison(ds, spectra: dict, *, at_nu_T=(1, 2, 4, 8, 16)) -> dict:
         glue.update({f"rig_nuT_{j}": (nu_T[k], "g"), f"rig_dev_{j}": (dev[k], ".2f"), f"rig_pull_{j}": (pull[k], ".0f")})
     both = spectra["stat"][0]["stationary"] and spectra["stat"][-1]["stationary"]
     reason = ("" if both else
-              f"the ratio spectra are not stationary within nu T <= {nu_T[-1]:g}, so their asymptotic rigidity dependence "
-              f"cannot be judged; at equal nu T they differ by up to {np.nanmax(dev[1:]):.2f} in ln "
-              f"({np.nanmax(pull[1:]):.0f} sigma) between r_g/l_c = {rig[0]:g} and {rig[-1]:g}")
+              f"the ratio spectra are not stationary within νT ≤ {nu_T[-1]:g}, so their asymptotic rigidity dependence "
+              f"cannot be judged; at equal νT they differ by up to {np.nanmax(dev[1:]):.2f} in ln "
+              f"({np.nanmax(pull[1:]):.0f}σ) between the rigidities r_g/l_c = {rig[0]:g} and {rig[-1]:g}")
     glue.update({"reason_rig": (reason or "both spectra are stationary", ""), "rg_lo": (rig[0], "g"),
                  "rg_hi": (rig[-1], "g")})
     return dict(max_abs_ln=dev, max_pull=pull, both_stationary=both, statistic=float(dev[-1]), reason=reason,
