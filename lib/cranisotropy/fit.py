@@ -300,10 +300,14 @@ def least_squares(model: Callable, x, y, p0, *, names, sigma=None, cov=None, bou
     chi2 = float(sol.fun @ sol.fun)
     dof = int(y.size - p0.size)
     p = _chi2_sf(chi2, dof) if dof > 0 else float("nan")
+    extra = dict(extra or {})
+    on_bound = [n for n, a in zip(names, np.atleast_1d(sol.active_mask)) if a != 0]
+    if on_bound:     # a best fit on a bound: its symmetric error means little (the minimum lies beyond)
+        extra["at_bound"] = on_bound
     return FitResult(model=model_name, names=names, values=sol.x, covariance=pcov, chi2=chi2, dof=dof,
                      p_value=p, p_value_method="chi2", x=np.asarray(x), y=y, y_covariance=C,
                      best_fit=best, success=bool(sol.success), message=str(sol.message),
-                     extra=dict(extra or {}))
+                     extra=extra)
 
 
 def line(x, y, *, sigma=None, cov=None, names=("intercept", "slope"), model_name: str = "line",

@@ -475,8 +475,9 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
     extra["chi2_common"] = float(best[0])
     extra["stage2_candidates"] = len(chosen)
     extra["log_det_cov"] = float(np.linalg.slogdet(res.y_covariance)[1])
+    at = list(res.extra.get("at_bound", []))            # parameters whose best fit lies on a bound
     if index is None:
-        return replace(res, extra=extra)
+        return replace(res, extra={**extra, **({"at_bound": at} if at else {})})
     # put the profiled parameter back: it counts as fitted
     chi2_grid = {}
     for c in candidates:
@@ -492,7 +493,9 @@ def fit_bin(resp: Response, model: SpectralModel, data: BinData, *, rng: np.rand
     dof = res.dof - 1
     return replace(res, model=model.name, names=model.params, values=np.insert(res.values, index, value),
                    covariance=cov, dof=dof, p_value=float(stats.chi2.sf(res.chi2, dof)) if dof > 0 else float("nan"),
-                   extra={**extra, "profile": {"parameter": model.params[index], "grid": g.tolist(),
+                   extra={**extra, **({"at_bound": at + [model.params[index]] * (value in (g[0], g[-1]))}
+                                      if at or value in (g[0], g[-1]) else {}),
+                          "profile": {"parameter": model.params[index], "grid": g.tolist(),
                                                "stage1_chi2": [float(chi2_grid[v]) for v in g]}})
 
 
@@ -720,7 +723,8 @@ def calibrate_rule(resp: Response, model: SpectralModel, theta, data: BinData, r
 def comparison_record(result: fit.FitResult) -> dict:
     """One record of the model comparison.
 
-    Keys: energy_TeV, label, model, params ({name: {value, error}}), chi2, dof, p_value and
+    Keys: energy_TeV, label, model, params ({name: {value, error}}, and ``at_bound: True`` for a
+    parameter whose best fit lies on its bound, where the error means little), chi2, dof, p_value and
     p_value_method (goodness of fit in the model's own covariance: stage 2 of :func:`fit_bin` and
     :func:`mock_p_value`), chi2_common and aic = chi2_common + 2k (the comparison between models, in
     the metric common to all models of the bin, so that ln det Sigma cancels and nested models stay
@@ -734,7 +738,8 @@ def comparison_record(result: fit.FitResult) -> dict:
     chi2_common = float(result.extra["chi2_common"])
     return {"energy_TeV": float(result.extra["energy_TeV"]), "label": result.extra["label"],
             "model": result.model,
-            "params": {n: {"value": v, "error": e} for n, (v, e) in result.params.items()},
+            "params": {n: {"value": v, "error": e, **({"at_bound": True} if n in result.extra.get("at_bound", ())
+                                                       else {})} for n, (v, e) in result.params.items()},
             "chi2": float(result.chi2), "dof": int(result.dof), "p_value": float(result.p_value),
             "p_value_method": result.p_value_method, "chi2_common": chi2_common,
             "aic": chi2_common + 2.0 * result.k, "n": int(result.n),

@@ -179,3 +179,14 @@ def test_chi2_tail_is_scipy_stats_chi2_sf():
     for dof in (1, 2, 5, 17, 80):
         for chi2 in (0.0, 0.3, 1.0, dof, 3.7 * dof, 500.0):
             assert fit._chi2_sf(chi2, dof) == float(stats.chi2.sf(chi2, dof))
+
+
+def test_a_best_fit_on_its_bound_is_marked():
+    x = np.linspace(0.0, 1.0, 12)
+    y = 2.0 * x + 0.5
+    free = fit.least_squares(lambda x, a, b: a * x + b, x, y, [1.0, 0.0], names=("a", "b"), sigma=0.1,
+                             bounds=([0.0, 0.0], [5.0, 5.0]))
+    assert "at_bound" not in free.extra
+    capped = fit.least_squares(lambda x, a, b: a * x + b, x, y, [1.0, 0.0], names=("a", "b"), sigma=0.1,
+                               bounds=([0.0, 0.0], [1.5, 5.0]))
+    assert capped.extra["at_bound"] == ["a"] and capped.values[0] == pytest.approx(1.5)
