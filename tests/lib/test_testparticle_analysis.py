@@ -114,3 +114,17 @@ def test_sections_draw_from_the_generator_in_a_fixed_order(ds):
     a = ta.dipole_decay(ds, [0.5, 2.0], n_boot=30, rng=np.random.default_rng(9))
     b = ta.dipole_decay(ds, [0.5, 2.0], n_boot=30, rng=np.random.default_rng(9))
     assert a["decay"][0]["err"] == b["decay"][0]["err"] and a["glue"] == b["glue"]
+
+
+def test_the_agreement_check_can_fail(ds):
+    """A quick run that differs from the full one (a diffusion coefficient larger by one unit, or
+    every dipole moment at 80 %) is caught. (With three seeds the Welch test of D has ~2 degrees of
+    freedom and a Bonferroni threshold near 19: a factor 3 in D passes it. The chapter's check
+    is only as strong as its seed count.)"""
+    bad_d = ds.copy(deep=True)
+    bad_d["D_seed"] = ds["D_seed"] + 1.0
+    assert not st.agreement(bad_d, ds)["agrees"]
+    bad_m = ds.copy(deep=True)
+    bad_m["sum_M_A"] = ds["sum_M_A"] * 0.8
+    res = st.agreement(bad_m, ds)
+    assert not res["agrees"] and res["max_t"] > res["threshold"]
