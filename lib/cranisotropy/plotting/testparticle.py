@@ -34,7 +34,7 @@ def anisotropy(eigenvalues, rigidities):
     ax.axhline(1 / 3, color="k", lw=0.8)
     ax.set_xlabel("field seed")
     ax.set_ylabel(r"eigenvalues of $\langle b_ib_j\rangle$")
-    ax.legend(fontsize=9, ncol=3, loc="upper left")
+    ax.legend(fontsize=9, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))   # above the axes, clear of the points
     return fig
 
 

@@ -159,7 +159,7 @@ def zl_fig1(b, ell, fits: dict, models: dict, labels: dict):
     ax.set_xlim(0.9, 42)
     ax.set_ylim(1e-12, 3e-7)
     ax.set_title(f"IceCube 12 yr, {b.label}: turbulent convection vs A14 and AM15")
-    ax.legend(fontsize=9, loc="upper right", ncol=1)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))   # outside: the data fill the panel
     axr.axhline(0, color="k", lw=0.8)
     axr.set_ylabel(r"$\log_{10}(\widetilde{C}_\ell/C_\ell^{\rm model})$")
     axr.set_xlabel(r"multipole $\ell$")
