@@ -191,7 +191,10 @@ def _statistic(rec: dict) -> str:
 def _calibration(rec: dict) -> list[str]:
     out = []
     if rec.get("p_value") is not None:
-        out += ["p-value", f": {_tex_num(rec['p_value'])}", ""]
+        vals = rec.get("values") or {}
+        err = (f" ± {_tex_num(vals['p_value_mc_error'])} (binomial error, {vals['n_reference']} mocks of the null)"
+               if vals.get("p_value_mc_error") is not None and vals.get("n_reference") else "")
+        out += ["p-value", f": {_tex_num(rec['p_value'])}{err}", ""]
     fr = rec.get("false_rejection")
     if fr:
         out += ["False-rejection rate", f": {_tex_num(fr.get('rate'))} on {fr.get('n_mocks')} mocks of the claim "

@@ -88,9 +88,11 @@ class CalibratedTest:
         """The keyword arguments of :meth:`cranisotropy.book.results.ChapterResults.judge` for a
         p-value rule: statistic (with ``description``), p_value, false_rejection, power against
         ``alternative`` and the ``values`` named by ``keys`` that the test has."""
+        p, n = float(self.p_value), int(self.n_reference)
+        mc = {"n_reference": n, "p_value_mc_error": float(np.sqrt(p * (1 - p) / n))}   # binomial error of p
         return {"statistic": self.statistic, "p_value": self.p_value, "description": description,
                 "false_rejection": self.false_rejection_record(), "power": self.power_record(alternative),
-                "values": {k: self.values[k] for k in keys if k in self.values}}
+                "values": {**{k: self.values[k] for k in keys if k in self.values}, **mc}}
 
     def glue_items(self, prefix: str) -> list[tuple]:
         """(key, value, format) of the numbers a chapter quotes: ``<prefix>_stat``, ``_p``, ``_fr``

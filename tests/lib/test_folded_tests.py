@@ -155,3 +155,13 @@ def test_calibrated_bins(resp):
     assert list(bins) == [b.label for b in ic]
     assert all(d.ell[0] == 1 and d.ell[-1] == 40 and d.noise > 0 for d in bins.values())
     assert bins["13 TeV"].noise < bins["5.3 PeV"].noise            # fewer events at high energy: more noise
+
+
+def test_judged_records_the_binomial_error_of_the_p_value():
+    from cranisotropy import decision_rules
+
+    rr = decision_rules.RejectionRate(10, 200, 0.95, 0.02, 0.09)
+    t = FT.CalibratedTest(p_value=0.2, statistic=3.0, n_reference=100, false_rejection=rr, power=None, alpha=0.05)
+    kw = t.judged("a statistic", "an alternative")
+    assert kw["values"]["n_reference"] == 100
+    assert kw["values"]["p_value_mc_error"] == pytest.approx(0.04)
