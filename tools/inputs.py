@@ -115,34 +115,30 @@ def chapter_modules(src: Path, lib: Path = LIB) -> list[str]:
     return sorted(module_closure(direct | {PACKAGE}, lib))
 
 
-def chapter_data(modules: list[str], data_root: Path, lib: Path = LIB) -> list[Path]:
-    """Data files read by ``modules`` (their ``__data__`` folders or files under ``data_root``)."""
+def _declared(modules: list[str], root: Path, lib: Path, index: int, what: str) -> list[Path]:
+    """Files that ``modules`` declare (``_module_info`` entry ``index``), relative to ``root``;
+    a declared folder stands for every file under it."""
     out = set()
     for m in modules:
-        for rel in _module_info(m, lib)[1]:
-            p = data_root / rel
-            if p.is_dir():
-                out.update(q for q in p.rglob("*") if q.is_file())
-            elif p.is_file():
-                out.add(p)
-            else:
-                raise FileNotFoundError(f"module {m} declares data {rel!r}, which is not under {data_root}")
-    return sorted(out)
-
-
-def module_files(modules: list[str], root: Path, lib: Path = LIB) -> list[Path]:
-    """Repository files (``__files__``, relative to ``root``) that ``modules`` read."""
-    out = set()
-    for m in modules:
-        for rel in _module_info(m, lib)[2]:
+        for rel in _module_info(m, lib)[index]:
             p = root / rel
             if p.is_dir():
                 out.update(q for q in p.rglob("*") if q.is_file())
             elif p.is_file():
                 out.add(p)
             else:
-                raise FileNotFoundError(f"module {m} declares the file {rel!r}, which is not under {root}")
+                raise FileNotFoundError(f"module {m} declares {what} {rel!r}, which is not under {root}")
     return sorted(out)
+
+
+def chapter_data(modules: list[str], data_root: Path, lib: Path = LIB) -> list[Path]:
+    """Data files read by ``modules`` (their ``__data__`` folders or files under ``data_root``)."""
+    return _declared(modules, data_root, lib, 1, "data")
+
+
+def module_files(modules: list[str], root: Path, lib: Path = LIB) -> list[Path]:
+    """Repository files (``__files__``, relative to ``root``) that ``modules`` read."""
+    return _declared(modules, root, lib, 2, "the file")
 
 
 def environment() -> dict:

@@ -110,8 +110,7 @@ def rejection_rate(decide: Callable, simulate: Callable, n: int, rng: np.random.
     if not callable(decide) or not callable(simulate):
         raise TypeError("decide and simulate must be callables: decide(data, rng) -> bool, simulate(rng) -> data")
     n = validate.integer("n", n, minimum=1, allow_array=False)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     confidence = validate.finite("confidence", confidence, allow_array=False)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")

@@ -125,8 +125,7 @@ def eigenvalue_deviation(rng: np.random.Generator, n: int = 200) -> float:
     >>> bool(eigenvalue_deviation(np.random.default_rng(1), 20) < 1e-12)
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     n = validate.integer("n", n, minimum=1, allow_array=False)
     worst = 0.0
     for _ in range(n):
@@ -176,8 +175,7 @@ def eigendirection_deviation(rng: np.random.Generator, n: int = 200) -> float:
     >>> bool(eigendirection_deviation(np.random.default_rng(1), 20) < 1e-12)
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     n = validate.integer("n", n, minimum=1, allow_array=False)
     worst = 0.0
     for _ in range(n):

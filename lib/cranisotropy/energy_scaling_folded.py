@@ -145,8 +145,7 @@ def fold_mocks(resp: Response, skies, data, n: int, rng: np.random.Generator) ->
     observation with its noise, times 10^(digitisation_dex z)."""
     data = _check(resp, data)
     n = validate.integer("n", n, minimum=1, allow_array=False)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     out = np.empty((n, len(data), data[0].ell.size))
     for b, (sky, d) in enumerate(zip(skies, data)):
         m = pseudo_cl_mocks(resp, sky, d.noise, n, rng)[:, d.ell]

@@ -199,8 +199,7 @@ def _theta(model, theta):
 
 
 def _rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     return rng
 
 

@@ -188,8 +188,7 @@ def addition_theorem_error(rng: np.random.Generator, n_pairs: int = 6, lmax: int
     """
     import mpmath
 
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     n_pairs = validate.integer("n_pairs", n_pairs, minimum=1, allow_array=False)
     lmax = validate.integer("lmax", lmax, minimum=0, allow_array=False)
     digits = validate.integer("digits", digits, minimum=15, allow_array=False)

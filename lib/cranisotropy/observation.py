@@ -294,8 +294,7 @@ def _spectrum(resp: Response, cl) -> np.ndarray:
 
 
 def _rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     return rng
 
 

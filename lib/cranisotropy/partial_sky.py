@@ -124,8 +124,7 @@ def pseudo_cl_monte_carlo(cl, mask, n_real: int, rng: np.random.Generator, lmax:
         raise ValueError("mask must be a HEALPix map")
     n_real = validate.integer("n_real", n_real, minimum=2, allow_array=False)
     lmax = validate.integer("lmax", lmax, minimum=1, allow_array=False)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     nside = hp.npix2nside(m.size)
     full, masked = np.empty((n_real, lmax + 1)), np.empty((n_real, lmax + 1))
     it = range(n_real)
@@ -290,8 +289,7 @@ def scatter_ratio(pseudo_cl, fsky: float) -> np.ndarray:
 def bootstrap_scatter_ratio(pseudo_cl, fsky: float, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """:func:`scatter_ratio` of ``n_boot`` bootstrap resamples of the realisations (drawn from
     ``rng``): array (n_boot, lmax + 1), whose spread is the Monte-Carlo error."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     n_boot = validate.integer("n_boot", n_boot, minimum=2, allow_array=False)
     x = np.asarray(pseudo_cl)
     n = x.shape[0]

@@ -27,8 +27,7 @@ __all__ = ["monomials", "random_field", "solenoidal_field", "harmonic_field", "d
 
 
 def _rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     return rng
 
 

@@ -91,8 +91,7 @@ def random_field(lmin: int = 2, lmax: int = 4, terms_per_l: int = 3, *, rng: np.
     lmin = validate.integer("lmin", lmin, minimum=1, allow_array=False)
     lmax = validate.integer("lmax", lmax, minimum=lmin, allow_array=False)
     terms_per_l = validate.integer("terms_per_l", terms_per_l, minimum=1, allow_array=False)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     degrees = np.repeat(np.arange(lmin, lmax + 1), terms_per_l)
     axes = rng.standard_normal((degrees.size, 3))
     coeffs = rng.standard_normal(degrees.size) / np.sqrt(degrees * (degrees + 1.0))
@@ -231,8 +230,7 @@ def area_ratio(field: ZonalField, kind: str, rng: np.random.Generator, *, t: flo
     >>> bool(np.max(np.abs(r - 1)) < 1e-3)
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     n = validate.integer("n", n, minimum=1, allow_array=False)
     eps = validate.positive("eps", eps, allow_array=False)
     r = rng.standard_normal((n, 3))

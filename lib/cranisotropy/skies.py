@@ -29,8 +29,7 @@ def gaussian_alm(cl, rng: np.random.Generator) -> np.ndarray:
     cl = np.atleast_1d(validate.nonnegative("cl", cl))
     if cl.ndim != 1 or cl.size < 1:
         raise ValueError(f"cl must be a 1-D array from l = 0, got shape {cl.shape}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     lmax = cl.size - 1
     ell, emm = hp.Alm.getlm(lmax)
     sd = np.sqrt(cl[ell])

@@ -67,8 +67,7 @@ def bootstrap(statistic, *samples, n_boot: int = 2000, rng: np.random.Generator)
     """
     if not callable(statistic):
         raise TypeError("statistic must be callable")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
+    validate.generator("rng", rng)
     n_boot = validate.integer("n_boot", n_boot, minimum=2, allow_array=False)
     arrays = [np.asarray(validate.finite("samples", s), dtype=float) for s in samples]
     if not arrays:
@@ -414,6 +413,20 @@ def ratio_spectrum(cl, *, plateau_width: int | None = 16, n_boot: int = 2000,
                 plateau_over_c1=est[..., -1])
 
 
+def _setup_a_spectra(rigidity: float, path, run: str):
+    """(dataset, rigidity index, set-up A spectra (seed, time, l)) of a run of the committed dataset."""
+    from .testparticle_runs import open_dataset
+    ds = open_dataset(DEFAULT_DATASET if path is None else path)
+    rig = validate.positive("rigidity", rigidity, allow_array=False)
+    hit = np.nonzero(np.isclose(ds["rigidity"].values, rig))[0]
+    if hit.size != 1:
+        raise ValueError(f"rigidity must be one of {ds['rigidity'].values.tolist()}, got {rigidity!r}")
+    name = f"{run}_cl_A"
+    if name not in ds:
+        raise ValueError(f"run must name a sky run of the dataset, got {run!r}")
+    return ds, int(hit[0]), ds[name].values[hit[0]].astype(float)
+
+
 def ratio_table(rigidity: float, lmax: int, *, path=None, run: str = "spec", plateau_width: int = 16) -> dict:
     """The set-up A ratio spectra <C_l>/<C_1> (l <= ``lmax``, plateau subtracted, seed means) of
     the committed full dataset at every snapshot where they are measured: nu T > 0 and every ratio
@@ -426,26 +439,17 @@ def ratio_table(rigidity: float, lmax: int, *, path=None, run: str = "spec", pla
         ``nu_T`` (n,), ``ratio`` (n, lmax + 1) (l from 0; column 1 is 1), ``rigidity``,
         ``dropped`` (the nu T left out), ``origin`` (text).
     """
-    from .testparticle_runs import open_dataset
     lmax = validate.integer("lmax", lmax, minimum=2, allow_array=False)
-    ds = open_dataset(DEFAULT_DATASET if path is None else path)
-    rig = validate.positive("rigidity", rigidity, allow_array=False)
-    ir = np.nonzero(np.isclose(ds["rigidity"].values, rig))[0]
-    if ir.size != 1:
-        raise ValueError(f"rigidity must be one of {ds['rigidity'].values.tolist()}, got {rigidity!r}")
-    name = f"{run}_cl_A"
-    if name not in ds:
-        raise ValueError(f"run must name a sky run of the dataset, got {run!r}")
-    cl = ds[name].values[ir[0]].astype(float)                       # (seed, time, l)
+    ds, i, cl = _setup_a_spectra(rigidity, path, run)
     if lmax >= cl.shape[-1] - plateau_width:
         raise ValueError(f"lmax must lie below the plateau (< {cl.shape[-1] - plateau_width}), got {lmax}")
     m = (cl - plateau(cl, plateau_width)[..., None]).mean(axis=0)    # (time, l)
     ratio = m[:, : lmax + 1] / m[:, 1:2]
     nu_T = ds["nu_T"].values.astype(float)
     keep = (nu_T > 0) & np.all(ratio[:, 1:] > 0, axis=1)
-    return dict(nu_T=nu_T[keep], ratio=ratio[keep], rigidity=float(ds["rigidity"].values[ir[0]]),
+    return dict(nu_T=nu_T[keep], ratio=ratio[keep], rigidity=float(ds["rigidity"].values[i]),
                 dropped=nu_T[~keep].tolist(),
-                origin=(f"test-particle experiment, set-up A, r_g/l_c = {rig:g}, seed means of "
+                origin=(f"test-particle experiment, set-up A, r_g/l_c = {float(ds['rigidity'].values[i]):g}, seed means of "
                         f"{cl.shape[0]} fields, plateau of the top {plateau_width} multipoles subtracted "
                         "(data/testparticle/full.nc)"))
 
@@ -670,24 +674,15 @@ def late_time_ratio_spectrum(rigidity: float, *, path=None, run: str = "spec", p
     >>> s["ratio"][1], s["stationary"]                     # doctest: +SKIP
     (1.0, False)
     """
-    from .testparticle_runs import open_dataset
-    ds = open_dataset(DEFAULT_DATASET if path is None else path)
-    rig = validate.positive("rigidity", rigidity, allow_array=False)
-    ir = np.nonzero(np.isclose(ds["rigidity"].values, rig))[0]
-    if ir.size != 1:
-        raise ValueError(f"rigidity must be one of {ds['rigidity'].values.tolist()}, got {rigidity!r}")
-    name = f"{run}_cl_A"
-    if name not in ds:
-        raise ValueError(f"run must name a sky run of the dataset, got {run!r}")
-    cl = ds[name].values[ir[0]].astype(float)                       # (seed, time, l)
+    ds, i, cl = _setup_a_spectra(rigidity, path, run)
     nu_T = ds["nu_T"].values
     spec = ratio_spectrum(cl, plateau_width=plateau_width, n_boot=n_boot, rng=np.random.default_rng(seed))
     st = stationarity(spec, nu_T, np.arange(2, ell_compare + 1))
     reps = spec["replicates"][:, -1]
     return dict(ell=np.arange(cl.shape[-1]), ratio=spec["ratio"][-1], err=spec["err"][-1],
-                cov=np.cov(reps, rowvar=False), rigidity=float(ds["rigidity"].values[ir[0]]),
-                nu_T=float(nu_T[-1]), nu_T_realised=float(ds["nu_T_realised"].values[ir[0], -1]),
-                nu=float(ds["nu"].values[ir[0]]), n_seeds=int(cl.shape[0]), stationary=st["stationary"],
+                cov=np.cov(reps, rowvar=False), rigidity=float(ds["rigidity"].values[i]),
+                nu_T=float(nu_T[-1]), nu_T_realised=float(ds["nu_T_realised"].values[i, -1]),
+                nu=float(ds["nu"].values[i]), n_seeds=int(cl.shape[0]), stationary=st["stationary"],
                 stationarity=st, note=("set-up A (homogeneous dipole), back-tracked test particles; plateau "
                                        f"of the top {plateau_width} multipoles subtracted; "
                                        f"{json.loads(ds.attrs['provenance'])['commit'][:10]}"))

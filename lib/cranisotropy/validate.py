@@ -69,6 +69,19 @@ def integer(name: str, value, *, minimum: int | None = None, allow_array: bool =
     return int(out) if out.ndim == 0 else out
 
 
+def generator(name: str, value) -> np.random.Generator:
+    """``value`` itself when it is a numpy Generator (randomness is always passed in), else TypeError.
+
+    >>> generator("rng", 3)
+    Traceback (most recent call last):
+    ...
+    TypeError: rng must be a numpy.random.Generator, got int
+    """
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(value).__name__}")
+    return value
+
+
 def vector3(name: str, value) -> np.ndarray:
     """A finite real 3-vector."""
     v = finite(name, value)

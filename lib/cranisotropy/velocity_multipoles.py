@@ -274,8 +274,7 @@ def delta_error_factor(gamma):
 # --------------------------------------------------------------------------------------------
 
 def _generator(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    validate.generator("rng", rng)
     return rng
 
 

@@ -39,8 +39,7 @@ def draw_modes(k, w, rng):
     w = np.atleast_1d(validate.nonnegative("w", w))
     if k.shape != w.shape or k.ndim != 1:
         raise ValueError(f"k and w must be 1-d arrays of equal length, got {k.shape}, {w.shape}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
+    validate.generator("rng", rng)
     d = rng.normal(size=(k.size, 3))
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     s = np.sqrt(w / 3.0)[:, None]
