@@ -610,6 +610,22 @@ def stage_pages(build: Path, only: list[str] | None = None, generated: bool = Fa
     pages.generate(stage, build, toc_files(toc))
 
 
+def _jupyter_book(build: Path, out_parent: Path, extra: list[str], log_path: Path):
+    """Run ``jupyter-book build`` on the staged book into ``out_parent/_build`` (``extra``: builder
+    and strictness options), quietly; write its log to ``log_path``. Returns (result, log text)."""
+    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
+    cmd = ([jb] if jb else [sys.executable, "-m", "jupyter_book"]) + [
+        "build", str(build / "staging"), "--path-output", str(out_parent), "--all", *extra, "-n",
+        "--keep-going", "--quiet"]
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    env["PYTHONWARNINGS"] = "ignore"
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    log = (res.stdout or "") + (res.stderr or "")
+    log_path.write_text(log)
+    return res, log
+
+
 def html(only: list[str] | None = None, generated: bool = False, build: Path | None = None) -> None:
     """Strict render of the executed chapters (``only``: a partial book of these chapters)."""
     build = (build or BUILD).resolve()
@@ -625,20 +641,10 @@ def html(only: list[str] | None = None, generated: bool = False, build: Path | N
     for sub in ("html", ".doctrees", "jupyter_execute"):
         shutil.rmtree(build / sub, ignore_errors=True)
     out_parent = build.parent if build.name == "_build" else build
-    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    cmd = ([jb] if jb else [sys.executable, "-m", "jupyter_book"]) + [
-        "build", str(build / "staging"), "--path-output", str(out_parent), "--all", "-W", "-n",
-        "--keep-going", "--quiet"]
     if build.name != "_build":   # jupyter-book writes to <path-output>/_build: move it into place
         out_parent = Path(tempfile.mkdtemp(prefix="jb-", dir=build))
-        cmd[cmd.index("--path-output") + 1] = str(out_parent)
-    env = dict(os.environ)
-    env.pop("MPLBACKEND", None)
-    env["PYTHONWARNINGS"] = "ignore"
     _say("[html] strict Jupyter Book build (-W -n --keep-going)")
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    log = (res.stdout or "") + (res.stderr or "")
-    (build / "html-build.log").write_text(log)
+    res, log = _jupyter_book(build, out_parent, ["-W"], build / "html-build.log")
     shown = [ln for ln in log.splitlines() if ln.strip() and ("WARNING" in ln or "ERROR" in ln or "rror" in ln)]
     if build.name != "_build":
         if (out_parent / "_build" / "html").is_dir():
@@ -660,17 +666,8 @@ def pdf(build: Path | None = None) -> Path:
     t0 = time.perf_counter()
     stage_pages(build, downloads=False)
     out_parent = Path(tempfile.mkdtemp(prefix="latex-", dir=build))
-    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    cmd = ([jb] if jb else [sys.executable, "-m", "jupyter_book"]) + [
-        "build", str(build / "staging"), "--builder", "pdflatex", "--path-output", str(out_parent),
-        "--all", "-n", "--keep-going", "--quiet"]
-    env = dict(os.environ)
-    env.pop("MPLBACKEND", None)
-    env["PYTHONWARNINGS"] = "ignore"
     _say("[pdf] Jupyter Book LaTeX build (xelatex)")
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    log = (res.stdout or "") + (res.stderr or "")
-    (build / "pdf-build.log").write_text(log)
+    res, log = _jupyter_book(build, out_parent, ["--builder", "pdflatex"], build / "pdf-build.log")
     produced = out_parent / "_build" / "latex" / "book.pdf"
     if res.returncode != 0 or not produced.is_file():
         errors = [ln for ln in log.splitlines() if ln.startswith("!") or "WARNING" in ln or "Error" in ln]
